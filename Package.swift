@@ -38,7 +38,7 @@ let package = Package(
         ),
         .testTarget(
             name: "kaitoctlTests",
-            dependencies: ["KaitoCore"],
+            dependencies: ["KaitoCore", "kaitoctl"],
             swiftSettings: strictSwift6
         ),
     ],
