@@ -65,7 +65,7 @@ public struct ManifestReadError: Error, Sendable, Hashable, CustomStringConverti
 /// YAML is converted to JSON first, as `sigs.k8s.io/yaml` does: plain scalars resolve to null,
 /// booleans (including YAML 1.1 `yes`/`no`/`on`/`off`), integers and floats; everything else,
 /// timestamps included, stays a string. Anchors and aliases are expanded. Duplicate mapping keys and
-/// non-string keys are errors, as in `kubectl --validate=strict`. Empty documents (such as a trailing
+/// non-scalar keys are errors, as in `kubectl --validate=strict`. Empty documents (such as a trailing
 /// `---`) are skipped.
 public enum ManifestReader {
     /// Largest input accepted, in bytes (10 MiB).
@@ -112,6 +112,12 @@ public enum ManifestReader {
             var message = "malformed YAML: \(problem)"
             if let context { message += " (\(context.text))" }
             return ManifestReadError(message: message, line: mark.line, column: mark.column)
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let keys = duplicates.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
+            let what = duplicates.count == 1 ? "key \(keys) appears" : "keys \(keys) appear"
+            return ManifestReadError(
+                message: "malformed YAML: \(what) more than once in the mapping that starts here; keep one of each",
+                line: context.mark.line, column: context.mark.column)
         case .reader(let problem, _, _, _):
             return ManifestReadError(message: "malformed YAML: \(problem)")
         default:
@@ -138,13 +144,8 @@ public enum ManifestReader {
                         message: "malformed YAML: a mapping key must be a string, not a list or map",
                         line: mark?.line, column: mark?.column)
                 }
-                let key = keyScalar.string
-                if object[key] != nil {
-                    throw ManifestReadError(
-                        message: "malformed YAML: key \"\(key)\" appears twice in the same mapping; keep one",
-                        line: mark?.line, column: mark?.column)
-                }
-                object[key] = try convert(valueNode)
+                // Yams' parser has already rejected duplicate keys.
+                object[keyScalar.string] = try convert(valueNode)
             }
             return .object(object)
         }

@@ -1,0 +1,71 @@
+import ArgumentParser
+import KaitoCore
+
+/// `kaitoctl skus`: the GPU SKU tables, and which SKUs fit a model.
+struct SkusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "skus",
+        abstract: "List the GPU instance types Kaito knows, or which of them fit a preset.",
+        discussion: """
+            Memory is GiB of GPU memory: per GPU and for the whole node. With --model, SKUs are sorted with \
+            the cheapest-looking fit first (fewest GPUs, then least memory) and NODES is the smallest \
+            resource.count that fits.
+
+            \(exitCodeHelp)
+            """
+    )
+
+    @Option(help: "Which cloud's table: azure or aws.")
+    var cloud: CloudProvider = .azure
+
+    @Option(help: ArgumentHelp("A preset name: show whether and how each SKU fits it.", valueName: "name"))
+    var model: String?
+
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var catalogs: CatalogOptions
+
+    struct Row: Encodable {
+        var sku: GPUSKU
+        var fits: Bool?
+        var minimumNodeCount: Int?
+    }
+
+    func run() async throws {
+        let gpus = try catalogs.gpus()
+        let rows: [Row]
+        if let model {
+            let presets = try catalogs.presets()
+            guard let preset = presets.model(named: model) else {
+                let close = presets.suggestions(for: model)
+                let hint = close.isEmpty
+                    ? "run `kaitoctl models` for the list"
+                    : "did you mean \(close.joined(separator: " or "))?"
+                throw CLIError("unknown preset \"\(model)\" (\(hint))")
+            }
+            rows = Sizing.options(for: preset, in: gpus, cloud: cloud).map { option in
+                Row(sku: option.sku, fits: option.minimumNodeCount != nil, minimumNodeCount: option.minimumNodeCount)
+            }
+        } else {
+            rows = gpus.skus(for: cloud).map { Row(sku: $0) }
+        }
+        switch output.output {
+        case .table:
+            var headers = ["SKU", "GPUS", "GPU MODEL", "MEM/GPU", "MEM/NODE"]
+            if model != nil { headers += ["FITS", "NODES"] }
+            var table = Table(headers: headers)
+            for row in rows {
+                var cells = [
+                    row.sku.name, String(row.sku.gpuCount), row.sku.gpuModel ?? "-",
+                    "\(row.sku.gpuMemoryPerGPUGiB)Gi", "\(row.sku.gpuMemoryPerNodeGiB)Gi",
+                ]
+                if model != nil {
+                    cells += [row.fits == true ? "yes" : "no", row.minimumNodeCount.map(String.init) ?? "-"]
+                }
+                table.rows.append(cells)
+            }
+            Console.out(table.render())
+        case .json, .yaml:
+            Console.out(try Rendering.render(rows, as: output.output))
+        }
+    }
+}
