@@ -36,33 +36,36 @@ struct ValidateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let validator = WorkspaceValidator(presets: try catalogs.presets(), gpus: try catalogs.gpus(), cloud: cloud)
-        var failures: [String] = []
         var worstStatus = ExitStatus.success
         for path in allFiles {
-            let report: FileReport
             do {
-                report = try Self.check(file: InputFile.read(path, limit: ManifestReader.maximumSize), validator: validator)
+                let report = Self.check(
+                    file: try InputFile.read(path, limit: ManifestReader.maximumSize), validator: validator)
+                Console.error(report.lines)
+                if report.isValid {
+                    Console.out("\(path): valid")
+                } else {
+                    worstStatus = max(worstStatus, .failure)
+                }
             } catch let error as CLIError {
-                failures += error.lines
+                Console.error(error.lines)
                 worstStatus = max(worstStatus, error.status)
-                continue
-            }
-            Console.error(report.warnings)
-            if report.errors.isEmpty {
-                Console.out("\(path): valid")
-            } else {
-                failures += report.errors
-                worstStatus = max(worstStatus, .failure)
             }
         }
         if worstStatus != .success {
-            throw CLIError(lines: failures, status: worstStatus)
+            throw CLIError(lines: [], status: worstStatus)
         }
     }
 
+    /// Diagnostics for one file, errors and warnings in rule order.
     struct FileReport {
-        var errors: [String] = []
-        var warnings: [String] = []
+        var lines: [String] = []
+        var isValid = true
+
+        mutating func error(_ line: String) {
+            lines.append(line)
+            isValid = false
+        }
     }
 
     static func check(file: InputFile.Contents, validator: WorkspaceValidator) -> FileReport {
@@ -71,11 +74,11 @@ struct ValidateCommand: AsyncParsableCommand {
         do {
             documents = try ManifestReader.documents(from: file.data)
         } catch {
-            report.errors.append("\(file.name): \(error)")
+            report.error("\(file.name): \(error)")
             return report
         }
         guard !documents.isEmpty else {
-            report.errors.append("\(file.name): no Workspace found: the file is empty; write a kaito.sh/v1alpha1 Workspace")
+            report.error("\(file.name): no Workspace found: the file is empty; write a kaito.sh/v1alpha1 Workspace")
             return report
         }
         let isMultiDocument = documents.count > 1
@@ -88,10 +91,10 @@ struct ValidateCommand: AsyncParsableCommand {
             do {
                 workspace = try Workspace.decode(from: document.value)
             } catch let error as ObjectDecodingError {
-                report.errors.append("\(location(error.fieldPath)): \(error.message)")
+                report.error("\(location(error.fieldPath)): \(error.message)")
                 continue
             } catch {
-                report.errors.append("\(location("")): \(error)")
+                report.error("\(location("")): \(error)")
                 continue
             }
             for problem in validator.validateCreate(workspace) {
@@ -100,9 +103,9 @@ struct ValidateCommand: AsyncParsableCommand {
                 text += problem.message
                 if let hint = problem.hint { text += " (\(hint))" }
                 if problem.severity == .warning {
-                    report.warnings.append(text)
+                    report.lines.append(text)
                 } else {
-                    report.errors.append(text)
+                    report.error(text)
                 }
             }
         }

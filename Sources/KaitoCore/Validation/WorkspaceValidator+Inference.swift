@@ -158,9 +158,7 @@ extension WorkspaceValidator {
     /// Strength must parse as a finite number in [0, 1]; absent means 1.0.
     private func validateStrength(_ strength: String?, adapterName: String, path: String) -> [FieldProblem] {
         guard let strength else { return [] }
-        guard let value = Double(strength.trimmingCharacters(in: .whitespaces)), value.isFinite,
-            strength.trimmingCharacters(in: .whitespaces) == strength
-        else {
+        guard let value = Double(strength) else {
             return [
                 FieldProblem(
                     path,
@@ -168,7 +166,8 @@ extension WorkspaceValidator {
                     hint: "use a decimal string between 0 and 1, such as \"0.5\"")
             ]
         }
-        guard (0...1).contains(value) else {
+        // NaN passed v0.3.1's range check; it fails here.
+        guard value.isFinite, (0...1).contains(value) else {
             return [FieldProblem(path, "Strength value for Adapter '\(adapterName)' must be between 0 and 1")]
         }
         return []
