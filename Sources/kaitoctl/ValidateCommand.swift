@@ -32,6 +32,9 @@ struct ValidateCommand: AsyncParsableCommand {
         guard !allFiles.isEmpty else {
             throw ValidationError("give at least one manifest with -f FILE (or -f - for standard input)")
         }
+        guard allFiles.filter({ $0 == "-" }).count <= 1 else {
+            throw ValidationError("standard input (-) can be read only once; give -f - one time")
+        }
     }
 
     func run() async throws {

@@ -144,6 +144,11 @@ import Testing
         #expect(error.message == message)
     }
 
+    @Test func wholeFloatsAreIntegersAsThroughKubectl() throws {
+        let workspace = try decode(Self.falcon.replacingOccurrences(of: "  instanceType:", with: "  count: 2.0\n  instanceType:"))
+        #expect(workspace.resource?.count == 2)
+    }
+
     @Test func wrongTypeInsideArraysUsesIndexes() throws {
         let error = try decodingError(Self.falcon.replacingOccurrences(of: "strength: \"0.5\"", with: "strength: [0.5]"))
         #expect(error.fieldPath == "inference.adapters[0].strength")

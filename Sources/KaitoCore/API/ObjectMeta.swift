@@ -114,7 +114,7 @@ public struct LabelSelector: Sendable, Hashable, Codable {
         for expression in matchExpressions ?? [] {
             guard expression.operator == .in else {
                 throw LabelSelectorConversionError(
-                    message: "operator \"\(expression.operator.rawValue)\" without a single value cannot be converted into the old label selector format")
+                    message: "operator \"\(expression.operator.rawValue)\" cannot be converted into the old label selector format")
             }
             guard let values = expression.values, values.count == 1 else {
                 throw LabelSelectorConversionError(

@@ -63,7 +63,8 @@ public struct ManifestReadError: Error, Sendable, Hashable, CustomStringConverti
 /// Reads YAML and JSON manifests with Kubernetes semantics.
 ///
 /// YAML is converted to JSON first, as `sigs.k8s.io/yaml` does: plain scalars resolve to null,
-/// booleans (including YAML 1.1 `yes`/`no`/`on`/`off`), integers and floats; everything else,
+/// booleans (including YAML 1.1 `yes`/`no`/`on`/`off`), integers and floats (whole floats such as `2.0`
+/// become integers, as they do through Go's JSON encoding); everything else,
 /// timestamps included, stays a string. Anchors and aliases are expanded. Duplicate mapping keys and
 /// non-scalar keys are errors, as in `kubectl --validate=strict`. Empty documents (such as a trailing
 /// `---`) are skipped.
@@ -175,7 +176,11 @@ public enum ManifestReader {
         }
         let cleaned = text.replacingOccurrences(of: "_", with: "")
         if let integer = parseInteger(cleaned) { return .integer(integer) }
-        if isFloat(cleaned), let double = Double(cleaned) { return .double(double) }
+        if isFloat(cleaned), let double = Double(cleaned) {
+            // sigs.k8s.io/yaml writes float64(2) as the JSON number 2, so `count: 2.0` is an integer.
+            if double == double.rounded(), abs(double) < 9e18 { return .integer(Int64(double)) }
+            return .double(double)
+        }
         return .string(text)
     }
 

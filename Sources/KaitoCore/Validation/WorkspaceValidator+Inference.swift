@@ -66,14 +66,8 @@ extension WorkspaceValidator {
                         "\(path).presetOptions.image",
                         "When AccessMode is private, an image must be provided in PresetOptions"))
             }
-            if model.supportsDistributedInference, let name = workspace.metadata.name,
-                name.utf8.count > 63 - "-headless".utf8.count
-            {
-                problems.append(
-                    .invalidValue(
-                        "metadata.name", name,
-                        hint: "\(model.name) runs as a StatefulSet with a Service named <name>-headless, "
-                            + "which must fit in 63 characters: keep the name to \(63 - 9) characters"))
+            if model.supportsDistributedInference {
+                problems += headlessServiceNameProblems(workspace.metadata, preset: model.name)
             }
         } else {
             if !model.supportsTuning {
@@ -85,6 +79,25 @@ extension WorkspaceValidator {
             }
         }
         return problems
+    }
+
+    /// A StatefulSet preset gets a Service `<name>-headless`, which must be a 63-character label too.
+    private func headlessServiceNameProblems(_ metadata: ObjectMeta, preset: String) -> [FieldProblem] {
+        let limit = 63 - "-headless".utf8.count
+        let hint =
+            "\(preset) runs as a StatefulSet with a Service named <name>-headless, which must fit in 63 characters"
+        if let name = metadata.name, !name.isEmpty {
+            guard name.utf8.count > limit else { return [] }
+            return [.invalidValue("metadata.name", name, hint: hint + ": keep the name to \(limit) characters")]
+        }
+        // The API server appends 5 random characters to generateName.
+        if let prefix = metadata.generateName, prefix.utf8.count + 5 > limit {
+            return [
+                .invalidValue(
+                    "metadata.generateName", prefix, hint: hint + ": keep the prefix to \(limit - 5) characters")
+            ]
+        }
+        return []
     }
 
     func validateAdapters(_ adapters: [AdapterSpec], mode: Mode) -> [FieldProblem] {
@@ -148,7 +161,9 @@ extension WorkspaceValidator {
         if source.volumeSource != nil {
             problems.append(.invalidValue("\(path).volumeSource", "Volume support is not implemented yet"))
         }
-        if !(source.urls ?? []).isEmpty {
+        // A missing image is reported above; more than one source is reported here.
+        let sources = [!(source.urls ?? []).isEmpty, source.volumeSource != nil, !image.isEmpty].filter { $0 }.count
+        if sources > 1 {
             problems.append(
                 FieldProblem(path, "Exactly one of URLs, Volume, or Image must be specified", hint: "adapters load from image only"))
         }
@@ -158,13 +173,22 @@ extension WorkspaceValidator {
     /// Strength must parse as a finite number in [0, 1]; absent means 1.0.
     private func validateStrength(_ strength: String?, adapterName: String, path: String) -> [FieldProblem] {
         guard let strength else { return [] }
-        guard let value = Double(strength) else {
-            return [
+        func unparsable(_ reason: String) -> [FieldProblem] {
+            [
                 FieldProblem(
                     path,
-                    "Invalid strength value for Adapter '\(adapterName)': strconv.ParseFloat: parsing \"\(strength)\": invalid syntax",
+                    "Invalid strength value for Adapter '\(adapterName)': strconv.ParseFloat: parsing \"\(strength)\": \(reason)",
                     hint: "use a decimal string between 0 and 1, such as \"0.5\"")
             ]
+        }
+        let lowered = strength.lowercased()
+        // Go's ParseFloat takes hexadecimal only with a binary exponent ("0x1p-1"); Swift also takes "0x0.8".
+        let isHexadecimal = lowered.hasPrefix("0x") || lowered.hasPrefix("-0x") || lowered.hasPrefix("+0x")
+        guard let value = Double(strength), !isHexadecimal || lowered.contains("p") else {
+            return unparsable("invalid syntax")
+        }
+        if value.isInfinite, !lowered.contains("inf") {
+            return unparsable("value out of range")
         }
         // NaN passed v0.3.1's range check; it fails here.
         guard value.isFinite, (0...1).contains(value) else {
@@ -190,7 +214,7 @@ extension WorkspaceValidator {
 
     func validateInferenceUpdate(_ inference: InferenceSpec, old: InferenceSpec?, workspace: Workspace) -> [FieldProblem] {
         var problems: [FieldProblem] = []
-        if inference.preset != old?.preset {
+        if inference.preset?.normalized != old?.preset?.normalized {
             problems.append(FieldProblem("inference.preset", "field is immutable"))
         }
         if (inference.template == nil) != (old?.template == nil) {
@@ -198,5 +222,18 @@ extension WorkspaceValidator {
         }
         problems += validateAdapters(inference.adapters ?? [], mode: .update(old: old))
         return problems
+    }
+}
+
+extension PresetSpec {
+    /// The preset as the API server stores it: empty options and empty lists are the same as absent ones.
+    var normalized: PresetSpec {
+        let image = presetOptions?.image ?? ""
+        let secrets = presetOptions?.imagePullSecrets ?? []
+        let options =
+            image.isEmpty && secrets.isEmpty
+            ? nil
+            : PresetOptions(image: image.isEmpty ? nil : image, imagePullSecrets: secrets.isEmpty ? nil : secrets)
+        return PresetSpec(name: name, accessMode: accessMode ?? PresetSpec.defaultAccessMode, presetOptions: options)
     }
 }

@@ -22,11 +22,11 @@ extension WorkspaceValidator {
         } else if parsedMethod == nil {
             problems.append(.invalidValue("tuning.method", method, hint: "use lora or qlora"))
         }
-        if let lookup = context.tuningConfigMap, let parsedMethod {
-            let name = tuning.config.flatMap { $0.isEmpty ? nil : $0 } ?? parsedMethod.defaultConfigMapName
-            let namespace = workspace.metadata.namespace ?? "default"
+        if let lookup = context.tuningConfigMap, let parsedMethod,
+            let reference = Self.tuningConfigMapReference(for: workspace, releaseNamespace: context.releaseNamespace)
+        {
             for message in TuningConfigValidator.validate(
-                lookup, configMapName: name, namespace: namespace, method: parsedMethod)
+                lookup, configMapName: reference.name, namespace: reference.namespace, method: parsedMethod)
             {
                 problems.append(FieldProblem("tuning.config", "Failed to evaluate validateConfigMap: \(message)"))
             }
@@ -110,7 +110,7 @@ extension WorkspaceValidator {
     func validateTuningUpdate(_ tuning: TuningSpec, old: TuningSpec?) -> [FieldProblem] {
         var problems: [FieldProblem] = []
         if let input = tuning.input {
-            if let oldName = old?.input?.name, input.name != oldName {
+            if (input.name ?? "") != (old?.input?.name ?? "") {
                 problems.append(
                     .invalidValue("tuning.input.name", "During tuning Name field cannot be changed once set"))
             }
@@ -127,7 +127,7 @@ extension WorkspaceValidator {
         } else {
             problems.append(.missing("tuning.output"))
         }
-        if tuning.preset != old?.preset {
+        if tuning.preset?.normalized != old?.preset?.normalized {
             problems.append(FieldProblem("tuning.preset", "Preset cannot be changed"))
         }
         if (tuning.method ?? "").lowercased() != (old?.method ?? "").lowercased() {

@@ -118,10 +118,16 @@ public struct ValidationContext: Sendable, Hashable {
     /// The tuning ConfigMap named by ``WorkspaceValidator/tuningConfigMapReference(for:releaseNamespace:)``,
     /// or `nil` to skip the ConfigMap checks (no cluster at hand).
     public var tuningConfigMap: ConfigMapLookup?
+    /// The namespace Kaito is installed in, where the default tuning templates live.
+    public var releaseNamespace: String
+
+    /// The namespace Kaito's chart installs into by default.
+    public static let defaultReleaseNamespace = "kaito-workspace"
 
     /// Creates a context.
-    public init(tuningConfigMap: ConfigMapLookup? = nil) {
+    public init(tuningConfigMap: ConfigMapLookup? = nil, releaseNamespace: String = defaultReleaseNamespace) {
         self.tuningConfigMap = tuningConfigMap
+        self.releaseNamespace = releaseNamespace
     }
 }
 

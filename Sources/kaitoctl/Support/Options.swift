@@ -55,13 +55,14 @@ enum InputFile {
         var data: Data
     }
 
-    /// Reads `path` (`-` for standard input).
-    /// - Throws: ``CLIError`` with exit status 2 when the file cannot be read.
+    /// Reads `path` (`-` for standard input), at most `limit` bytes.
+    ///
+    /// Pipes and process substitutions (`-f /dev/stdin`, `-f <(helm template …)`) work like files. Reading stops
+    /// one byte past the limit, so an endless stream is rejected instead of read forever.
+    /// - Throws: ``CLIError`` with exit status 2 when the input cannot be read or is too large.
     static func read(_ path: String, limit: Int) throws -> Contents {
         if path == "-" {
-            let data = FileHandle.standardInput.readDataToEndOfFile()
-            try checkSize(data.count, name: "-", limit: limit)
-            return Contents(name: "-", data: data)
+            return Contents(name: "-", data: try readBounded(FileHandle.standardInput, name: "-", limit: limit))
         }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -73,11 +74,29 @@ enum InputFile {
         if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber {
             try checkSize(size.intValue, name: path, limit: limit)
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw CLIError("\(path): cannot be read; check its permissions", status: .usage)
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw CLIError("\(path): cannot be opened; check its permissions", status: .usage)
         }
-        try checkSize(data.count, name: path, limit: limit)
-        return Contents(name: path, data: data)
+        defer { try? handle.close() }
+        return Contents(name: path, data: try readBounded(handle, name: path, limit: limit))
+    }
+
+    private static func readBounded(_ handle: FileHandle, name: String, limit: Int) throws -> Data {
+        var data = Data()
+        do {
+            while data.count <= limit, let chunk = try handle.read(upToCount: min(1 << 20, limit + 1 - data.count)),
+                !chunk.isEmpty
+            {
+                data.append(chunk)
+            }
+        } catch {
+            throw CLIError("\(name): cannot be read: \(error.localizedDescription)", status: .usage)
+        }
+        guard data.count <= limit else {
+            throw CLIError(
+                "\(name): input is over the \(limit / 1024 / 1024) MiB limit; split it into smaller files", status: .usage)
+        }
+        return data
     }
 
     private static func checkSize(_ size: Int, name: String, limit: Int) throws {
