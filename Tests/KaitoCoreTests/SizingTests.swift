@@ -192,21 +192,24 @@ struct SizingTests {
     func optionsOrdering() throws {
         let falcon = try #require(presets.model(named: "falcon-7b"))
         let options = Sizing.options(for: falcon, in: gpus, cloud: .azure)
-        #expect(options.count == 42)
-        #expect(options.allSatisfy { $0.fits })  // per-GPU requirement is 0: any SKU fits with enough nodes
+        // Azure sizes against Kaito's validation table (38 SKUs), not the request-only rows.
+        #expect(options.count == 38)
+        #expect(options.map(\.sku.name).sorted() == GPUCatalog.bundled.validationSKUs.map(\.name).sorted())
         #expect(
             options.prefix(6).map(\.sku.name) == [
                 "Standard_NC16as_T4_v3", "Standard_NC4as_T4_v3", "Standard_NC6s_v2", "Standard_NC6s_v3",
-                "Standard_NC8as_T4_v3", "Standard_NV32as_v4",
+                "Standard_NC8as_T4_v3", "Standard_ND6s",
             ])
         #expect(options.first?.minimumNodeCount == 1)
         #expect(options.first?.verdict.offeredTotalGPUMemory == .gibibytes(16))
-        // NV6ads_A10_v5 (1 GPU, 4Gi) needs 4 nodes for 14Gi.
+        // falcon-7b runs one replica per node, so every fitting SKU fits with one node.
+        #expect(options.filter(\.fits).allSatisfy { $0.minimumNodeCount == 1 })
+        // NV6ads_A10_v5 (1 GPU, 4Gi) passes Kaito's rule with 4 nodes, but one node cannot hold a replica.
         let a10 = try #require(options.first { $0.sku.name == "Standard_NV6ads_A10_v5" })
-        #expect(a10.minimumNodeCount == 4)
-        #expect(a10.verdict.nodeCount == 4)
-        #expect(a10.verdict.fits)
-        #expect(a10.totalGPUCount == 4)
+        #expect(a10.minimumNodeCount == nil)
+        #expect(a10.verdict.nodeCount == 1)
+        #expect(a10.verdict.minimumNodeCount == 4)
+        #expect(!a10.verdict.fits)
         try expectSorted(options)
     }
 
@@ -220,14 +223,14 @@ struct SizingTests {
         #expect(first.verdict.offeredGPUCount == 8)
         #expect(first.verdict.offeredTotalGPUMemory == .gibibytes(192))
         let fitting = options.prefix { $0.fits }.map(\.sku.name)
-        #expect(fitting.count == 16)
+        #expect(fitting.count == 13)
         #expect(
             fitting.suffix(4) == [
                 "Standard_NC24ads_A100_v4", "Standard_NC48ads_A100_v4", "Standard_NC96ads_A100_v4",
                 "Standard_ND96amsr_A100_v4",
             ])
         let never = options.drop { $0.fits }
-        #expect(never.count == 26)
+        #expect(never.count == 25)
         for option in never {
             #expect(option.minimumNodeCount == nil)
             #expect(option.verdict.nodeCount == 1)
@@ -235,10 +238,28 @@ struct SizingTests {
         }
         try expectSorted(options)
 
+        // AMD, Inferentia and Trainium instances cannot run the CUDA images and are left out.
         let aws = Sizing.options(for: llama, in: gpus, cloud: .aws)
-        #expect(aws.count == 57)
-        #expect(aws.allSatisfy { $0.sku.cloud == .aws })
+        #expect(aws.count == 57 - 12)
+        #expect(aws.allSatisfy { $0.sku.cloud == .aws && $0.sku.isNVIDIA })
         try expectSorted(aws)
+    }
+
+    @Test("runnable node count: distributed presets span nodes, others need one node that holds a replica")
+    func runnableNodeCount() throws {
+        let a100 = try #require(gpus.validationSKU(named: "Standard_NC24ads_A100_v4"))
+        let falcon40 = try #require(presets.model(named: "falcon-40b"))
+        #expect(Sizing.evaluate(falcon40, on: a100, nodeCount: 2)?.fits == true)  // Kaito's rule sums nodes
+        #expect(Sizing.minimumRunnableNodeCount(falcon40, on: a100) == nil)
+        let llama13 = try #require(presets.model(named: "llama-2-13b"))
+        #expect(Sizing.minimumRunnableNodeCount(llama13, on: a100) == 2)
+        let phi = try #require(presets.model(named: "phi-3-mini-4k-instruct"))
+        #expect(Sizing.minimumRunnableNodeCount(phi, on: a100) == 1)
+        #expect(Sizing.minimumRunnableNodeCount(phi, on: a100, for: .tuning) == 1)
+        let v100 = try #require(gpus.validationSKU(named: "Standard_NC6s_v3"))
+        #expect(Sizing.minimumRunnableNodeCount(phi, on: v100, for: .tuning) == nil)  // 72Gi to tune
+        let instruct = try #require(presets.model(named: "falcon-7b-instruct"))
+        #expect(Sizing.minimumRunnableNodeCount(instruct, on: a100, for: .tuning) == nil)
     }
 
     /// Checks the documented order between every pair of neighbours.

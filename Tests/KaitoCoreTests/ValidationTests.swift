@@ -326,7 +326,8 @@ private let sizingCases: [ValidationTests.SizingCase] = [
             "invalid value: Insufficient total GPU memory: Instance type Standard_NC6s_v3 has a total of 16Gi, "
                 + "but preset phi-3-medium-4k-instruct requires at least 28Gi"
         ],
-        hint: "count: 2 would fit on Standard_NC6s_v3"),
+        // phi-3 runs one whole replica per node: more NC6s_v3 nodes would not help, so other SKUs are proposed.
+        hintPrefix: "SKUs that fit: "),
     ValidationTests.SizingCase(
         preset: privatePreset("llama-2-13b"), sku: "Standard_NC24ads_A100_v4", count: 1,
         messages: [
@@ -352,7 +353,7 @@ private let sizingCases: [ValidationTests.SizingCase] = [
             "invalid value: Insufficient total GPU memory: Instance type Standard_NC24s_v3 has a total of 128Gi, "
                 + "but preset llama-2-70b requires at least 152Gi",
         ],
-        hintPrefix: "GPUs of Standard_NC24s_v3 are too small at any count; try "),
+        hintPrefix: "SKUs that fit: "),
     // The CRD default count (1) is used when count is omitted.
     ValidationTests.SizingCase(
         preset: privatePreset("llama-2-13b"), sku: "Standard_NC24ads_A100_v4", count: nil,
@@ -444,7 +445,7 @@ extension ValidationTests {
             #expect(problems.first?.message.hasPrefix("invalid value: Unsupported instance type . Supported SKUs: ") == true)
         }
 
-        @Test func awsKnownInstanceTypeIsSized() {
+        @Test func awsKnownInstanceTypeIsSized() throws {
             expectNoProblems(awsValidator.validateCreate(inferenceWorkspace { $0.resource?.instanceType = "p3.2xlarge" }))
             // p3.2xlarge is 1 x 16Gi: phi-3-medium needs 28Gi.
             let small = awsValidator.validateCreate(
@@ -459,7 +460,10 @@ extension ValidationTests {
                         "invalid value: Insufficient total GPU memory: Instance type p3.2xlarge has a total of 16Gi, "
                             + "but preset phi-3-medium-4k-instruct requires at least 28Gi")
                 ])
-            #expect(small.first?.hint == "count: 2 would fit on p3.2xlarge")
+            // One replica per node: propose bigger NVIDIA instance types, never Inferentia or Trainium.
+            let hint = try #require(small.first?.hint)
+            #expect(hint.hasPrefix("SKUs that fit: "))
+            #expect(!hint.contains("inf2") && !hint.contains("trn1"))
         }
 
         @Test func awsRejectsAzureNamesWithoutBypass() throws {
@@ -1488,5 +1492,51 @@ extension ValidationTests {
             $0.inference?.preset = privatePreset("llama-2-13b")
         }
         expectNoProblems(validator.validateCreate(shorter))
+    }
+}
+
+@Suite struct RunnableSizingValidationTests {
+    @Test func kaitoSumsNodesButEachReplicaMustHoldTheModel() {
+        // falcon-40b (2 GPUs, 90Gi) on 2 x Standard_NC24ads_A100_v4 (1 x 80Gi each) passes Kaito's rule (2 GPUs,
+        // 160Gi), but it is a Deployment: each pod gets one 80Gi node.
+        let problems = validator.validateCreate(
+            inferenceWorkspace {
+                $0.resource?.instanceType = "Standard_NC24ads_A100_v4"
+                $0.resource?.count = 2
+                $0.inference?.preset = PresetSpec(name: "falcon-40b")
+            })
+        #expect(found(problems) == [
+            Found(
+                "resource.instanceType",
+                "falcon-40b runs one whole replica per node, and one Standard_NC24ads_A100_v4 node (1 GPU(s), 80Gi) "
+                    + "cannot hold it (2 GPU(s), 90Gi): each pod will fail to load the model",
+                .warning)
+        ])
+        #expect(problems.first?.hint?.hasPrefix("SKUs that fit: Standard_NC48ads_A100_v4 (count 1)") == true)
+    }
+
+    @Test func distributedPresetsMaySpanNodes() {
+        expectNoProblems(
+            validator.validateCreate(
+                inferenceWorkspace {
+                    $0.resource?.instanceType = "Standard_NC24ads_A100_v4"
+                    $0.resource?.count = 2
+                    $0.inference?.preset = privatePreset("llama-2-13b")
+                }))
+    }
+
+    @Test func nonNVIDIAAcceleratorsCannotRunPresetImages() {
+        let problems = awsValidator.validateCreate(
+            inferenceWorkspace {
+                $0.resource?.instanceType = "inf2.xlarge"
+                $0.inference?.preset = PresetSpec(name: "phi-2")
+            })
+        #expect(found(problems) == [
+            Found(
+                "resource.instanceType",
+                "the accelerators of inf2.xlarge (AWS Inferentia2 accelerators) are not NVIDIA GPUs, and the phi-2 "
+                    + "image needs CUDA: the model server will not start",
+                .warning)
+        ])
     }
 }

@@ -368,12 +368,12 @@ extension KaitoctlCLITests {
                 #expect(line.hasPrefix(
                     "sku.yaml: resource.instanceType: invalid value: Unsupported instance type p3.2xlarge. Supported SKUs: Standard_NC12, "))
                 #expect(line.contains(" Standard_NC12s_v3, "))
-                #expect(line.hasSuffix("(run `kaitoctl skus --cloud azure` for the list)"))
+                #expect(line.hasSuffix("(p3.2xlarge is an AWS instance type, but the cloud is azure (use --cloud aws))"))
                 expectNoCrash(result)
             }
         }
 
-        @Test("a workspace too small for its preset says which count would fit")
+        @Test("a workspace too small for its preset says which SKUs would fit")
         func insufficientGPUs() throws {
             try withTemporaryDirectory { directory in
                 let yaml = workspaceYAML(replacing: "name: falcon-7b\n", with: "name: falcon-40b\n")
@@ -382,8 +382,8 @@ extension KaitoctlCLITests {
                 try expectProblem(
                     ["validate", "-f", "small.yaml"], in: directory, status: 1,
                     lines: [
-                        "small.yaml: resource.instanceType: invalid value: Insufficient number of GPUs: Instance type Standard_NC24ads_A100_v4 provides 1, but preset falcon-40b requires at least 2 (count: 2 would fit on Standard_NC24ads_A100_v4)",
-                        "small.yaml: resource.instanceType: invalid value: Insufficient total GPU memory: Instance type Standard_NC24ads_A100_v4 has a total of 80Gi, but preset falcon-40b requires at least 90Gi (count: 2 would fit on Standard_NC24ads_A100_v4)",
+                        "small.yaml: resource.instanceType: invalid value: Insufficient number of GPUs: Instance type Standard_NC24ads_A100_v4 provides 1, but preset falcon-40b requires at least 2 (SKUs that fit: Standard_NC48ads_A100_v4 (count 1), Standard_ND24rs (count 1), Standard_ND24s (count 1))",
+                        "small.yaml: resource.instanceType: invalid value: Insufficient total GPU memory: Instance type Standard_NC24ads_A100_v4 has a total of 80Gi, but preset falcon-40b requires at least 90Gi (SKUs that fit: Standard_NC48ads_A100_v4 (count 1), Standard_ND24rs (count 1), Standard_ND24s (count 1))",
                     ])
             }
         }

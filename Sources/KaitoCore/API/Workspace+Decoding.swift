@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 extension Workspace {
     /// Decodes a workspace from one manifest document, checking `apiVersion` and `kind` first.

@@ -80,6 +80,20 @@ public struct GPUCatalog: Sendable, Hashable {
         skus.first { $0.cloud == .azure && $0.inValidationTable && $0.name == name }
     }
 
+    /// The SKUs Kaito can check a preset against on `cloud`: the webhook's validation table on Azure, the AWS
+    /// table on AWS. Other Azure SKUs pass Kaito's webhook only through its `Standard_N`/`Standard_D` bypass.
+    public func sizingSKUs(for cloud: CloudProvider) -> [GPUSKU] {
+        switch cloud {
+        case .azure: validationSKUs
+        case .aws: skus(for: .aws)
+        }
+    }
+
+    /// The SKU named `name` among ``sizingSKUs(for:)``.
+    public func sizingSKU(named name: String, cloud: CloudProvider) -> GPUSKU? {
+        sizingSKUs(for: cloud).first { $0.name == name }
+    }
+
     /// The GPU-request-table SKU of `cloud` with exactly this name, whose ``GPUSKU/gpuCount`` sets the
     /// `nvidia.com/gpu` request; nil when not listed.
     public func gpuRequestSKU(named name: String, cloud: CloudProvider) -> GPUSKU? {

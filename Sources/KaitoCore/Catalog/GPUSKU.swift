@@ -81,4 +81,10 @@ public struct GPUSKU: Sendable, Hashable, Codable, Identifiable {
         inValidationTable = try container.decodeIfPresent(Bool.self, forKey: .inValidationTable) ?? false
         inGPURequestTable = try container.decodeIfPresent(Bool.self, forKey: .inGPURequestTable) ?? true
     }
+
+    /// Whether the accelerator is an NVIDIA GPU (or of unknown make). Kaito v0.3.1's preset images need CUDA, so
+    /// AMD GPUs and AWS Inferentia or Trainium accelerators cannot run them.
+    public var isNVIDIA: Bool {
+        gpuModel.map { $0.hasPrefix("NVIDIA") } ?? true
+    }
 }

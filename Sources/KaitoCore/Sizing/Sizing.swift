@@ -106,7 +106,24 @@ public enum Sizing {
         return verdict(preset: preset.name, requirements: requirements, sku: sku, nodeCount: nodeCount)
     }
 
-    /// Every SKU of `cloud` in `catalog`, evaluated at its minimum node count, best first.
+    /// The smallest node count at which `preset` can really run on `sku`, or nil when it cannot.
+    ///
+    /// Kaito's webhook adds up the GPUs and GPU memory of all nodes, but only distributed presets (the ones that
+    /// run as a StatefulSet, such as llama-2-13b) split the model across nodes. Every other preset runs one full
+    /// replica per node, so one node alone must hold it; more nodes only add replicas. Tuning runs on one node.
+    public static func minimumRunnableNodeCount(
+        _ preset: PresetModel, on sku: GPUSKU, for purpose: SizingPurpose = .inference
+    ) -> Int? {
+        guard let requirements = requirements(of: preset, for: purpose) else { return nil }
+        if purpose == .inference && preset.supportsDistributedInference {
+            return minimumNodeCount(requirements: requirements, sku: sku)
+        }
+        return verdict(preset: preset.name, requirements: requirements, sku: sku, nodeCount: 1).fits ? 1 : nil
+    }
+
+    /// Every NVIDIA SKU Kaito can size on `cloud` (``GPUCatalog/sizingSKUs(for:)``; the preset images need CUDA),
+    /// evaluated at the smallest node count
+    /// at which the preset can really run (``minimumRunnableNodeCount(_:on:for:)``), best first.
     ///
     /// Order: SKUs that fit first; then fewer GPUs in total (`minimumNodeCount × gpuCount`), then less GPU memory
     /// in total, then name. SKUs that never fit are evaluated at one node and ordered the same way after the
@@ -115,8 +132,8 @@ public enum Sizing {
         for preset: PresetModel, in catalog: GPUCatalog, cloud: CloudProvider, for purpose: SizingPurpose = .inference
     ) -> [SizingOption] {
         guard let requirements = requirements(of: preset, for: purpose) else { return [] }
-        let options = catalog.skus(for: cloud).map { sku in
-            let minimum = minimumNodeCount(requirements: requirements, sku: sku)
+        let options = catalog.sizingSKUs(for: cloud).filter(\.isNVIDIA).map { sku in
+            let minimum = minimumRunnableNodeCount(preset, on: sku, for: purpose)
             let verdict = verdict(preset: preset.name, requirements: requirements, sku: sku, nodeCount: minimum ?? 1)
             return SizingOption(sku: sku, minimumNodeCount: minimum, verdict: verdict)
         }

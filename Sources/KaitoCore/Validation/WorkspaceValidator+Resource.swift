@@ -26,6 +26,14 @@ extension WorkspaceValidator {
         let sku = resource.instanceType ?? ""
         let count = resource.count ?? ResourceSpec.defaultCount
         let preset = workspace.inference?.preset.flatMap { presets.model(named: $0.name) }
+        if let preset, let known = gpus.sku(named: sku, cloud: cloud), !known.isNVIDIA {
+            problems.append(
+                FieldProblem(
+                    "resource.instanceType",
+                    "the accelerators of \(sku) (\(known.gpuModel ?? "unknown")) are not NVIDIA GPUs, and the "
+                        + "\(preset.name) image needs CUDA: the model server will not start",
+                    hint: alternativesHint(for: preset), severity: .warning))
+        }
         if let known = sizingSKU(named: sku) {
             if let preset, count >= 1 {
                 problems += sizingProblems(preset: preset, sku: known, count: count)
@@ -83,18 +91,7 @@ extension WorkspaceValidator {
 
     /// The SKU row used for sizing: Kaito's validation table on Azure, the AWS table on AWS.
     func sizingSKU(named name: String) -> GPUSKU? {
-        switch cloud {
-        case .azure: gpus.validationSKU(named: name)
-        case .aws: gpus.sku(named: name, cloud: .aws)
-        }
-    }
-
-    /// The SKUs a workspace may name on this cloud.
-    var sizingSKUs: [GPUSKU] {
-        switch cloud {
-        case .azure: gpus.validationSKUs
-        case .aws: gpus.skus(for: .aws)
-        }
+        gpus.sizingSKU(named: name, cloud: cloud)
     }
 
     /// Kaito accepts unlisted Azure GPU SKUs by prefix, without sizing checks.
@@ -103,18 +100,26 @@ extension WorkspaceValidator {
     }
 
     func unsupportedSKU(_ name: String) -> FieldProblem {
-        let supported = sizingSKUs.map(\.name).sorted().joined(separator: ", ")
+        let supported = gpus.sizingSKUs(for: cloud).map(\.name).sorted().joined(separator: ", ")
         let close = gpus.suggestions(for: name, cloud: cloud)
-        let hint =
-            close.isEmpty
-            ? "run `kaitoctl skus --cloud \(cloud.rawValue)` for the list"
-            : "did you mean \(close.joined(separator: " or "))?"
+        let hint: String
+        if let other = CloudProvider.allCases.first(where: { $0 != cloud && gpus.sku(named: name, cloud: $0) != nil }) {
+            hint = "\(name) is an \(other.displayName) instance type, but the cloud is \(cloud.rawValue) "
+                + "(use --cloud \(other.rawValue))"
+        } else if close.isEmpty {
+            hint = "run `kaitoctl skus --cloud \(cloud.rawValue)` for the list"
+        } else {
+            hint = "did you mean \(close.joined(separator: " or "))?"
+        }
         return .invalidValue(
             "resource.instanceType", "Unsupported instance type \(name). Supported SKUs: \(supported)", hint: hint)
     }
 
     func sizingProblems(preset: PresetModel, sku: GPUSKU, count: Int) -> [FieldProblem] {
-        guard let verdict = Sizing.evaluate(preset, on: sku, nodeCount: count), !verdict.fits else { return [] }
+        guard let verdict = Sizing.evaluate(preset, on: sku, nodeCount: count) else { return [] }
+        guard !verdict.fits else {
+            return replicaSizeWarning(preset: preset, sku: sku, count: count)
+        }
         let hint = sizingHint(verdict: verdict, preset: preset)
         return verdict.problems.map { problem in
             let detail: String
@@ -138,15 +143,32 @@ extension WorkspaceValidator {
         }
     }
 
+    /// Kaito adds up all nodes, but a preset that is not distributed runs one whole replica per node.
+    private func replicaSizeWarning(preset: PresetModel, sku: GPUSKU, count: Int) -> [FieldProblem] {
+        guard count > 1, Sizing.minimumRunnableNodeCount(preset, on: sku) == nil else { return [] }
+        let message =
+            "\(preset.name) runs one whole replica per node, and one \(sku.name) node (\(sku.gpuCount) GPU(s), "
+            + "\(sku.gpuMemoryPerNodeGiB)Gi) cannot hold it (\(preset.gpuCountRequirement) GPU(s), "
+            + "\(preset.totalGPUMemoryRequirement)): each pod will fail to load the model"
+        return [
+            FieldProblem(
+                "resource.instanceType", message, hint: alternativesHint(for: preset), severity: .warning)
+        ]
+    }
+
     private func sizingHint(verdict: SizingVerdict, preset: PresetModel) -> String {
-        if let minimum = verdict.minimumNodeCount {
+        if preset.supportsDistributedInference, let minimum = verdict.minimumNodeCount {
             return "count: \(minimum) would fit on \(verdict.sku)"
         }
+        return alternativesHint(for: preset)
+    }
+
+    func alternativesHint(for preset: PresetModel) -> String {
         let alternatives = Sizing.options(for: preset, in: gpus, cloud: cloud)
-            .filter { option in option.minimumNodeCount != nil && sizingSKU(named: option.sku.name) != nil }
+            .filter(\.fits)
             .prefix(3)
             .map { option in "\(option.sku.name) (count \(option.minimumNodeCount ?? 1))" }
         guard !alternatives.isEmpty else { return "no known SKU fits this preset" }
-        return "GPUs of \(verdict.sku) are too small at any count; try " + alternatives.joined(separator: ", ")
+        return "SKUs that fit: " + alternatives.joined(separator: ", ")
     }
 }
