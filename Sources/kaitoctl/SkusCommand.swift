@@ -24,10 +24,25 @@ struct SkusCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var catalogs: CatalogOptions
 
+    /// One SKU as `-o json|yaml` prints it: the catalog entry, per-GPU memory, and the fit with `--model`.
     struct Row: Encodable {
         var sku: GPUSKU
         var fits: Bool?
         var minimumNodeCount: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case fits, minimumNodeCount, gpuMemoryPerGPUGiB
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            try sku.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(sku.gpuMemoryPerGPUGiB, forKey: .gpuMemoryPerGPUGiB)
+            try container.encodeIfPresent(fits, forKey: .fits)
+            if fits != nil {
+                try container.encode(minimumNodeCount, forKey: .minimumNodeCount)
+            }
+        }
     }
 
     func run() async throws {

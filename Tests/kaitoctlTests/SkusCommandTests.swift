@@ -120,10 +120,14 @@ extension KaitoctlCLITests {
             #expect(result.stderr.isEmpty)
             let array = try #require(parseJSON(result.stdout) as? [[String: Any]])
             #expect(array.count == 42)
-            let names = array.compactMap { ($0["sku"] as? [String: Any])?["name"] as? String }
+            let names = array.compactMap { $0["name"] as? String }
             #expect(names.count == array.count)
             #expect(names.contains("Standard_NC12s_v3"))
             #expect(array.allSatisfy { $0["fits"] == nil && $0["minimumNodeCount"] == nil })
+            let nc12 = try #require(array.first { $0["name"] as? String == "Standard_NC12s_v3" })
+            #expect(nc12["gpuCount"] as? Int == 2)
+            #expect(nc12["gpuMemoryPerGPUGiB"] as? Int == 16)
+            #expect(nc12["gpuMemoryPerNodeGiB"] as? Int == 32)
         }
 
         @Test("skus --model falcon-40b -o json carries fits and the node count")
@@ -132,11 +136,15 @@ extension KaitoctlCLITests {
             #expect(result.status == 0)
             let array = try #require(parseJSON(result.stdout) as? [[String: Any]])
             #expect(!array.isEmpty)
-            let nc96 = try #require(array.first { ($0["sku"] as? [String: Any])?["name"] as? String == "Standard_NC96ads_A100_v4" })
+            let nc96 = try #require(array.first { $0["name"] as? String == "Standard_NC96ads_A100_v4" })
             #expect(nc96["fits"] as? Bool == true)
             #expect(nc96["minimumNodeCount"] as? Int == 1)
+            // A SKU that never fits carries an explicit null node count.
+            let nc6 = try #require(array.first { $0["name"] as? String == "Standard_NC6" })
+            #expect(nc6["fits"] as? Bool == false)
+            #expect(nc6["minimumNodeCount"] is NSNull)
             let tableRows = try table(["skus", "--model", "falcon-40b"]).rows
-            let jsonNames = array.compactMap { ($0["sku"] as? [String: Any])?["name"] as? String }
+            let jsonNames = array.compactMap { $0["name"] as? String }
             #expect(jsonNames == tableRows.map { $0[0] }, "JSON and table order differ")
         }
 
