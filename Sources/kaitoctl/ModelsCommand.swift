@@ -49,14 +49,7 @@ struct ModelsCommand: AsyncParsableCommand {
         @OptionGroup var catalogs: CatalogOptions
 
         func run() async throws {
-            let catalog = try catalogs.presets()
-            guard let model = catalog.model(named: name) else {
-                let close = catalog.suggestions(for: name)
-                let hint = close.isEmpty
-                    ? "run `kaitoctl models` for the list"
-                    : "did you mean \(close.joined(separator: " or "))?"
-                throw CLIError("unknown preset \"\(name)\" (\(hint))")
-            }
+            let model = try catalogs.preset(named: name, in: catalogs.presets())
             switch output.output {
             case .table: Console.out(ModelsCommand.describe(model))
             case .json, .yaml: Console.out(try Rendering.render(model, as: output.output))

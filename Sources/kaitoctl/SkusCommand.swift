@@ -49,14 +49,7 @@ struct SkusCommand: AsyncParsableCommand {
         let gpus = try catalogs.gpus()
         let rows: [Row]
         if let model {
-            let presets = try catalogs.presets()
-            guard let preset = presets.model(named: model) else {
-                let close = presets.suggestions(for: model)
-                let hint = close.isEmpty
-                    ? "run `kaitoctl models` for the list"
-                    : "did you mean \(close.joined(separator: " or "))?"
-                throw CLIError("unknown preset \"\(model)\" (\(hint))")
-            }
+            let preset = try catalogs.preset(named: model, in: catalogs.presets())
             rows = Sizing.options(for: preset, in: gpus, cloud: cloud).map { option in
                 Row(sku: option.sku, fits: option.minimumNodeCount != nil, minimumNodeCount: option.minimumNodeCount)
             }

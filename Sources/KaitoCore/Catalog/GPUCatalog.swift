@@ -24,40 +24,20 @@ public struct GPUCatalog: Sendable, Hashable {
     /// Decodes a catalog file (see the type's documentation for its shape).
     /// - Throws: ``CatalogError`` naming the offending field, e.g. `skus[4].gpuCount`.
     public init(json: Data) throws {
-        let file: CatalogFile
-        do {
-            file = try JSONDecoder().decode(CatalogFile.self, from: json)
-        } catch let error as DecodingError {
-            throw CatalogError.decoding(error, catalog: Self.catalogName)
-        }
+        let file = try CatalogFileCoding.decode(CatalogFile.self, from: json, catalog: Self.catalogName)
         try Self.check(file.skus)
         self.skus = file.skus
     }
 
     /// The catalog as JSON in the shape ``init(json:)`` reads (sorted keys, pretty-printed).
     public func encodedJSON() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(CatalogFile(skus: skus))
+        try CatalogFileCoding.encode(CatalogFile(skus: skus))
     }
 
     /// This catalog with `other`'s SKUs applied: a SKU with the same name and cloud is replaced in place, new SKUs
     /// are appended in `other`'s order.
     public func merging(_ other: GPUCatalog) -> GPUCatalog {
-        var merged = skus
-        var positions: [String: Int] = [:]
-        for (index, sku) in merged.enumerated() where positions[sku.id] == nil {
-            positions[sku.id] = index
-        }
-        for sku in other.skus {
-            if let index = positions[sku.id] {
-                merged[index] = sku
-            } else {
-                positions[sku.id] = merged.count
-                merged.append(sku)
-            }
-        }
-        return GPUCatalog(skus: merged)
+        GPUCatalog(skus: CatalogFileCoding.merge(skus, with: other.skus))
     }
 
     /// The SKU with exactly this name (case-sensitive) in `cloud`, whichever table it comes from.

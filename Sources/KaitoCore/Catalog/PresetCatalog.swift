@@ -25,40 +25,20 @@ public struct PresetCatalog: Sendable, Hashable {
     /// Decodes a catalog file (see the type's documentation for its shape).
     /// - Throws: ``CatalogError`` naming the offending field, e.g. `models[2].inference.totalGPUMemoryRequirement`.
     public init(json: Data) throws {
-        let file: CatalogFile
-        do {
-            file = try JSONDecoder().decode(CatalogFile.self, from: json)
-        } catch let error as DecodingError {
-            throw CatalogError.decoding(error, catalog: Self.catalogName)
-        }
+        let file = try CatalogFileCoding.decode(CatalogFile.self, from: json, catalog: Self.catalogName)
         try Self.check(file.models)
         self.models = file.models
     }
 
     /// The catalog as JSON in the shape ``init(json:)`` reads (sorted keys, pretty-printed).
     public func encodedJSON() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(CatalogFile(models: models))
+        try CatalogFileCoding.encode(CatalogFile(models: models))
     }
 
     /// This catalog with `other`'s presets applied: a preset with the same name is replaced in place, new presets
     /// are appended in `other`'s order.
     public func merging(_ other: PresetCatalog) -> PresetCatalog {
-        var merged = models
-        var positions: [String: Int] = [:]
-        for (index, model) in merged.enumerated() where positions[model.name] == nil {
-            positions[model.name] = index
-        }
-        for model in other.models {
-            if let index = positions[model.name] {
-                merged[index] = model
-            } else {
-                positions[model.name] = merged.count
-                merged.append(model)
-            }
-        }
-        return PresetCatalog(models: merged)
+        PresetCatalog(models: CatalogFileCoding.merge(models, with: other.models))
     }
 
     /// The preset with exactly this name (case-sensitive, as Kaito v0.3.1 looks it up), or nil.

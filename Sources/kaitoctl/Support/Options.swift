@@ -37,6 +37,14 @@ struct CatalogOptions: ParsableArguments {
         }
     }
 
+    /// The preset named `name`, or an error that suggests close names.
+    func preset(named name: String, in catalog: PresetCatalog) throws -> PresetModel {
+        if let model = catalog.model(named: name) { return model }
+        let close = catalog.suggestions(for: name)
+        let hint = close.isEmpty ? "run `kaitoctl models` for the list" : "did you mean \(close.joined(separator: " or "))?"
+        throw CLIError("unknown preset \"\(name)\" (\(hint))")
+    }
+
     func gpus() throws -> GPUCatalog {
         guard let path = skuCatalogPath else { return .bundled }
         let data = try InputFile.read(path, limit: ManifestReader.maximumSize).data
