@@ -207,10 +207,16 @@ import Testing
         ("2024-09-06T10:00:00Z", 1_725_616_800.0),
         ("2024-09-06T10:00:00.5Z", 1_725_616_800.5),
         ("2024-09-06T12:00:00+02:00", 1_725_616_800.0),
+        ("2024-09-06T08:00:00.25-02:00", 1_725_616_800.25),
     ])
     func rfc3339Timestamps(text: String, seconds: Double) throws {
         let date = try #require(RFC3339.date(from: text))
         #expect(abs(date.timeIntervalSince1970 - seconds) < 0.001)
+    }
+
+    @Test func nonTimestampsAreRejected() {
+        #expect(RFC3339.date(from: "2024-09-06") == nil)
+        #expect(RFC3339.date(from: "yesterday") == nil)
     }
 
     @Test func timestampsEncodeInUTCSeconds() {

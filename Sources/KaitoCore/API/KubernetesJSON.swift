@@ -4,14 +4,8 @@ public import Foundation
 public enum RFC3339 {
     /// Parses `2024-09-06T10:00:00Z`, `2024-09-06T10:00:00.123456Z` or `2024-09-06T12:00:00+02:00`.
     public static func date(from text: String) -> Date? {
-        let fractional = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
-        let whole = Date.ISO8601FormatStyle()
-        if let date = try? whole.parse(text) { return date }
-        if let date = try? fractional.parse(text) { return date }
-        // Offsets other than Z: normalise through Foundation's ISO 8601 parser with a time zone.
-        let offsetStyle = Date.ISO8601FormatStyle(timeZone: .gmt).year().month().day().time(includingFractionalSeconds: false)
-            .timeZone(separator: .omitted)
-        return try? offsetStyle.parse(text)
+        if let date = try? Date.ISO8601FormatStyle().parse(text) { return date }
+        return try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)
     }
 
     /// Formats a date in UTC with whole seconds, as the API server does for `metav1.Time`.
