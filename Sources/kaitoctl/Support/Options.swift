@@ -17,6 +17,8 @@ struct OutputOptions: ParsableArguments {
 
 extension CloudProvider: ExpressibleByArgument {}
 
+extension PlannerConfiguration.NodeProvisionerKind: ExpressibleByArgument {}
+
 /// Catalog selection shared by commands that look up presets and SKUs.
 struct CatalogOptions: ParsableArguments {
     @Option(name: .customLong("preset-catalog"), help: ArgumentHelp(
