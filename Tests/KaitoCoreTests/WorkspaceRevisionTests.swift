@@ -65,7 +65,7 @@ struct WorkspaceRevisionTests {
         let digest = SHA256Digest(hashing: vector.message)
         #expect(digest.hex == vector.digest)
         #expect(digest.bytes.count == 32)
-        #expect(SHA256Digest.hex(of: Array(vector.message.utf8)) == vector.digest)
+        #expect(SHA256Digest(hashing: Array(vector.message.utf8)).hex == vector.digest)
     }
 
     @Test func sha256OfOneMillionAs() {

@@ -46,7 +46,10 @@ extension PlanContext {
         {
             failure = "deployment \(name) is not progressing: \(progressing.message ?? "")"
         } else if ready < wanted {
-            if let age = age(of: workload.metadata.creationTimestamp) {
+            // Before the first success the preset's readiness timeout applies; afterwards (a restart, a lost
+            // node) the Deployment's own progress deadline reports a stall.
+            let servedBefore = conditions[type: WorkspaceConditions.inferenceReady]?.status == .true
+            if !servedBefore, let age = age(of: workload.metadata.creationTimestamp) {
                 if age >= timeout {
                     failure =
                         "context deadline exceeded: \(workload.kind) \(name) has \(ready) of \(wanted) replicas ready "

@@ -3,7 +3,7 @@ import Foundation
 extension PlanContext {
     /// The node-claim condition type of the configured provisioner, `nil` when nodes are brought by the user.
     var nodeClaimConditionType: String? {
-        switch configuration.provisioner {
+        switch configuration.effectiveProvisioner {
         case .machine: WorkspaceConditions.machineReady
         case .nodeclaim: WorkspaceConditions.nodeClaimReady
         case .none: nil
@@ -11,7 +11,7 @@ extension PlanContext {
     }
 
     /// `machine` or `nodeClaim`, as Kaito words its messages.
-    var nodeClaimNoun: String { configuration.provisioner == .nodeclaim ? "nodeClaim" : "machine" }
+    var nodeClaimNoun: String { configuration.effectiveProvisioner == .nodeclaim ? "nodeClaim" : "machine" }
 
     /// Spec 5.5–5.8. Returns the selected nodes when the workspace has all of them, nil while waiting or failed.
     mutating func planResources() -> [ObservedNode]? {
@@ -45,7 +45,7 @@ extension PlanContext {
         }
 
         let inFlight = claims.filter { claim in claim.nodeName.map { !qualifiedNames.contains($0) } ?? true }
-        let pending = configuration.provisioner == .machine
+        let pending = configuration.effectiveProvisioner == .machine
             ? WorkspaceConditions.Reason.createMachinePending : WorkspaceConditions.Reason.createNodeClaimPending
         setCondition(conditionType, .unknown, pending, "creating \(missing) \(nodeClaimNoun)s")
 
@@ -70,7 +70,7 @@ extension PlanContext {
         if toCreate > 0 || inFlight.contains(where: { $0.creationTimestamp == nil }) {
             requeue(after: Planner.nodeClaimReadyTimeout)
         }
-        if configuration.provisioner == .nodeclaim {
+        if configuration.effectiveProvisioner == .nodeclaim {
             planNodeClassIfMissing()
         }
         return nil
@@ -81,7 +81,7 @@ extension PlanContext {
         let selector = workspace.resource?.labelSelector ?? LabelSelector()
         let preferred = Set(workspace.resource?.preferredNodes ?? [])
         let current = Set(workspace.status?.workerNodes ?? [])
-        let provisionedLabel = configuration.provisioner == .nodeclaim ? "karpenter.sh/nodepool" : "kaito.sh/machine-type"
+        let provisionedLabel = configuration.effectiveProvisioner == .nodeclaim ? "karpenter.sh/nodepool" : "kaito.sh/machine-type"
         func rank(_ node: ObservedNode) -> (Int, Int, Int) {
             (
                 preferred.contains(node.name) ? 0 : 1, current.contains(node.name) ? 0 : 1,
@@ -108,7 +108,7 @@ extension PlanContext {
         }
         if let conditionType = nodeClaimConditionType {
             let message =
-                configuration.provisioner == .nodeclaim
+                configuration.effectiveProvisioner == .nodeclaim
                 ? "nodeClaim plugins have been installed successfully"
                 : "machines plugins have been installed successfully"
             setCondition(conditionType, .true, WorkspaceConditions.Reason.installNodePluginsSuccess, message)
@@ -123,7 +123,7 @@ extension PlanContext {
         var types: [(type: String, reason: String)] = []
         if let conditionType = nodeClaimConditionType {
             let reason: String
-            switch (configuration.provisioner, creation) {
+            switch (configuration.effectiveProvisioner, creation) {
             case (.nodeclaim, true): reason = WorkspaceConditions.Reason.nodeClaimFailedCreation
             case (.nodeclaim, false): reason = WorkspaceConditions.Reason.checkNodeClaimStatusFailed
             case (_, true): reason = WorkspaceConditions.Reason.machineFailedCreation
@@ -173,7 +173,7 @@ extension PlanContext {
             "key": "node.kubernetes.io/instance-type", "operator": "In", "values": [.string(instanceType)],
         ]
         let taints: JSONValue = [["key": "sku", "value": "gpu", "effect": "NoSchedule"]]
-        switch configuration.provisioner {
+        switch configuration.effectiveProvisioner {
         case .machine, .none:
             labels["karpenter.sh/provisioner-name"] = "default"
             labels.merge(matchLabels) { _, selector in selector }

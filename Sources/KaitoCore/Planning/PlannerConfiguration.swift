@@ -20,7 +20,8 @@ public struct PlannerConfiguration: Sendable, Hashable {
     public var provisioner: NodeProvisionerKind
     /// API version written on NodeClaims: `karpenter.sh/v1beta1` (Kaito v0.3.1) or `karpenter.sh/v1`.
     public var nodeClaimAPIVersion: String
-    /// Feature gates by name (`Karpenter` selects ``NodeProvisionerKind/nodeclaim`` when no provisioner is given).
+    /// Kaito's feature gates by name. `Karpenter=true` turns the ``NodeProvisionerKind/machine`` provisioner into
+    /// ``NodeProvisionerKind/nodeclaim``, as the gate does in Kaito v0.3.1.
     public var featureGates: [String: Bool]
     /// The current time: timeouts are measured against it.
     public var now: Date
@@ -43,5 +44,10 @@ public struct PlannerConfiguration: Sendable, Hashable {
         self.now = now
         self.presets = presets
         self.gpus = gpus
+    }
+
+    /// The provisioner in effect once the `Karpenter` feature gate is applied.
+    public var effectiveProvisioner: NodeProvisionerKind {
+        provisioner == .machine && featureGates["Karpenter"] == true ? .nodeclaim : provisioner
     }
 }

@@ -400,11 +400,6 @@ struct SHA256Digest: Sendable, Hashable {
         return text
     }
 
-    /// The lower-case hex digest of `message`.
-    static func hex(of message: [UInt8]) -> String {
-        SHA256Digest(hashing: message).hex
-    }
-
     /// The digest of the UTF-8 bytes of `text`.
     init(hashing text: String) {
         self.init(hashing: Array(text.utf8))
