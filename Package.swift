@@ -34,6 +34,7 @@ let package = Package(
         .testTarget(
             name: "KaitoCoreTests",
             dependencies: ["KaitoCore"],
+            exclude: ["Golden"],
             swiftSettings: strictSwift6
         ),
         .testTarget(

@@ -49,6 +49,9 @@ struct PlanCommand: AsyncParsableCommand {
     @OptionGroup var catalogs: CatalogOptions
 
     func validate() throws {
+        if filename == "-" && observed == "-" {
+            throw ValidationError("standard input (-) can be read only once; give the workspace or --observed as a file")
+        }
         guard ["karpenter.sh/v1beta1", "karpenter.sh/v1"].contains(nodeClaimVersion) else {
             throw ValidationError("--node-claim-version must be karpenter.sh/v1beta1 or karpenter.sh/v1")
         }

@@ -3,8 +3,8 @@ internal import Yams
 
 /// Writes JSON values as block-style YAML that reads back to the same JSON.
 ///
-/// Keys are written `apiVersion`, `kind`, `metadata` first, `status` last and the rest sorted, as
-/// `kubectl get -o yaml` does. Strings that YAML would read as something else (`"true"`, `"1.0"`, `""`)
+/// Keys are sorted, as `kubectl get -o yaml` writes them (which puts `apiVersion`, `kind` and `metadata` of an
+/// object before `spec` and `status`). Strings that YAML would read as something else (`"true"`, `"1.0"`, `""`)
 /// are quoted.
 public enum YAMLWriter {
     /// YAML text for one value, ending in a newline.
@@ -15,15 +15,6 @@ public enum YAMLWriter {
     /// A multi-document stream: each document starts with `---`.
     public static func stream(from values: [JSONValue]) throws -> String {
         try values.map { "---\n" + (try string(from: $0)) }.joined()
-    }
-
-    private static let leadingKeys = ["apiVersion", "kind", "metadata"]
-
-    static func orderedKeys(_ object: [String: JSONValue]) -> [String] {
-        let leading = leadingKeys.filter { object[$0] != nil }
-        let trailing = object["status"] != nil ? ["status"] : []
-        let middle = object.keys.filter { !leadingKeys.contains($0) && $0 != "status" }.sorted()
-        return leading + middle + trailing
     }
 
     private static func node(for value: JSONValue) -> Node {
@@ -40,9 +31,9 @@ public enum YAMLWriter {
             let needsQuotes = ManifestReader.resolvePlain(text) != .string(text)
             return Node(text, .init(.str), needsQuotes ? .doubleQuoted : .any)
         case .array(let items):
-            return Node(items.map(node(for:)), .init(.seq), .block)
+            return Node(items.map { node(for: $0) }, .init(.seq), .block)
         case .object(let object):
-            let pairs = orderedKeys(object).map { key in
+            let pairs = object.keys.sorted().map { key in
                 (node(for: .string(key)), node(for: object[key] ?? .null))
             }
             return Node(pairs, .init(.map), .block)

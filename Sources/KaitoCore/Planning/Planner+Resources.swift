@@ -38,8 +38,10 @@ extension PlanContext {
             let message =
                 "found \(selected.count) of \(count) ready nodes with instance type \(instanceType) matching the "
                 + "label selector; the none provisioner creates no nodes: add \(missing) more"
-            setCondition(WorkspaceConditions.resourceReady, .false, WorkspaceConditions.Reason.resourceFailed, message)
-            waitingFor.append(message)
+            fail(message, types: [(WorkspaceConditions.resourceReady, WorkspaceConditions.Reason.resourceFailed)])
+            waitingFor.append(
+                "\(missing) more ready \(instanceType) node(s) matching the label selector (the none provisioner "
+                    + "creates no nodes)")
             requeue(after: .seconds(60))
             return nil
         }
@@ -51,6 +53,10 @@ extension PlanContext {
 
         let toCreate = max(0, missing - inFlight.count)
         if toCreate > 0 {
+            // Spec 5.7.2: the NodeClass is checked before each NodeClaim is created.
+            if configuration.effectiveProvisioner == .nodeclaim {
+                planNodeClassIfMissing()
+            }
             planNodeClaimCreation(toCreate)
         }
         waitingFor.append("\(missing) of \(count) \(instanceType) node(s) to become ready")
@@ -70,9 +76,6 @@ extension PlanContext {
         if toCreate > 0 || inFlight.contains(where: { $0.creationTimestamp == nil }) {
             requeue(after: Planner.nodeClaimReadyTimeout)
         }
-        if configuration.effectiveProvisioner == .nodeclaim {
-            planNodeClassIfMissing()
-        }
         return nil
     }
 
@@ -81,11 +84,13 @@ extension PlanContext {
         let selector = workspace.resource?.labelSelector ?? LabelSelector()
         let preferred = Set(workspace.resource?.preferredNodes ?? [])
         let current = Set(workspace.status?.workerNodes ?? [])
-        let provisionedLabel = configuration.effectiveProvisioner == .nodeclaim ? "karpenter.sh/nodepool" : "kaito.sh/machine-type"
+        // Nodes made by gpu-provisioner carry kaito.sh/machine-type; with Karpenter, karpenter.sh/nodepool too.
+        var provisionedLabels = ["kaito.sh/machine-type"]
+        if configuration.effectiveProvisioner == .nodeclaim { provisionedLabels.append("karpenter.sh/nodepool") }
         func rank(_ node: ObservedNode) -> (Int, Int, Int) {
             (
                 preferred.contains(node.name) ? 0 : 1, current.contains(node.name) ? 0 : 1,
-                node.labels[provisionedLabel] != nil ? 0 : 1
+                provisionedLabels.contains { node.labels[$0] != nil } ? 0 : 1
             )
         }
         return observed.nodes
