@@ -18,16 +18,6 @@ extension PlanContext {
         let qualified = qualifiedNodes()
         let selected = Array(qualified.prefix(count))
         let missing = count - selected.count
-        let qualifiedNames = Set(qualified.map(\.name))
-        let claims = observed.nodeClaims.filter { !$0.isDeleting && $0.instanceTypes.contains(instanceType) }
-
-        if let failed = claims.first(where: { $0.launchFailure == Planner.instanceTypesUnavailable }) {
-            failNodeClaim(failed.launchFailure ?? Planner.instanceTypesUnavailable, creation: true)
-            waitingFor.append(
-                "\(nodeClaimNoun) \(failed.name) could not launch: no \(instanceType) capacity; delete the workspace "
-                    + "or add capacity, then delete the \(nodeClaimNoun) to retry")
-            return nil
-        }
 
         guard missing > 0 else {
             completeResources(selected)
@@ -46,10 +36,37 @@ extension PlanContext {
             return nil
         }
 
-        let inFlight = claims.filter { claim in claim.nodeName.map { !qualifiedNames.contains($0) } ?? true }
-        let pending = configuration.effectiveProvisioner == .machine
-            ? WorkspaceConditions.Reason.createMachinePending : WorkspaceConditions.Reason.createNodeClaimPending
-        setCondition(conditionType, .unknown, pending, "creating \(missing) \(nodeClaimNoun)s")
+        // Claims still coming up (spec 5.5 step 1 waits only for claims that are not ready); a ready claim whose
+        // node is gone or unhealthy no longer counts, and a replacement is requested.
+        let inFlight = observed.nodeClaims
+            .filter { !$0.isDeleting && !$0.isReady && $0.instanceTypes.contains(instanceType) }
+            .sorted { $0.name < $1.name }
+
+        if let failed = inFlight.first(where: { $0.launchFailure == Planner.instanceTypesUnavailable }) {
+            failNodeClaim(Planner.instanceTypesUnavailable, creation: true)
+            waitingFor.append(
+                "\(nodeClaimNoun) \(failed.name) could not launch: no \(instanceType) capacity; delete the workspace "
+                    + "or add capacity, then delete the \(nodeClaimNoun) to retry")
+            return nil
+        }
+
+        // Kaito waits 240 s for each node claim; past that it reports the timeout and keeps waiting.
+        let late = inFlight.filter { claim in age(of: claim.creationTimestamp).map { $0 >= Planner.nodeClaimReadyTimeout } ?? false }
+        if let first = late.first {
+            failNodeClaim(
+                "check \(nodeClaimNoun) status timed out. \(nodeClaimNoun) \(first.name) is not ready", creation: false)
+            requeue(after: .seconds(30))
+        } else {
+            let pending =
+                configuration.effectiveProvisioner == .machine
+                ? WorkspaceConditions.Reason.createMachinePending : WorkspaceConditions.Reason.createNodeClaimPending
+            setCondition(conditionType, .unknown, pending, "creating \(missing) \(nodeClaimNoun)s")
+        }
+        for claim in inFlight {
+            if let age = age(of: claim.creationTimestamp), age < Planner.nodeClaimReadyTimeout {
+                requeue(after: Planner.nodeClaimReadyTimeout - age)
+            }
+        }
 
         let toCreate = max(0, missing - inFlight.count)
         if toCreate > 0 {
@@ -61,18 +78,6 @@ extension PlanContext {
         }
         waitingFor.append("\(missing) of \(count) \(instanceType) node(s) to become ready")
 
-        // Kaito waits 240 s for each node claim; past that it reports the timeout and keeps waiting.
-        for claim in inFlight.sorted(by: { $0.name < $1.name }) {
-            guard let age = age(of: claim.creationTimestamp) else { continue }
-            if age >= Planner.nodeClaimReadyTimeout {
-                failNodeClaim(
-                    "check \(nodeClaimNoun) status timed out. \(nodeClaimNoun) \(claim.name) is not ready",
-                    creation: false)
-                requeue(after: .seconds(30))
-            } else {
-                requeue(after: Planner.nodeClaimReadyTimeout - age)
-            }
-        }
         if toCreate > 0 || inFlight.contains(where: { $0.creationTimestamp == nil }) {
             requeue(after: Planner.nodeClaimReadyTimeout)
         }

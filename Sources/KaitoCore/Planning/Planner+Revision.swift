@@ -52,7 +52,7 @@ extension PlanContext {
         setCondition(
             WorkspaceConditions.workspaceDeleting, .true, WorkspaceConditions.Reason.workspaceDeleted,
             "workspace is being deleted")
-        for claim in observed.nodeClaims where !claim.isDeleting {
+        for claim in observed.nodeClaims.sorted(by: { $0.name < $1.name }) where !claim.isDeleting {
             actions.append(.delete(claim.object.reference))
         }
         if (workspace.metadata.finalizers ?? []).contains(Planner.finalizer) {
