@@ -187,15 +187,7 @@ struct PlanReport {
         plan.actions.compactMap { action in
             switch action {
             case .create, .update: nil
-            case .delete(let reference): "delete \(reference)"
-            case .addFinalizer(let finalizer): "add finalizer \(finalizer) to the workspace"
-            case .removeFinalizer(let finalizer): "remove finalizer \(finalizer) from the workspace"
-            case .setWorkspaceAnnotations(let annotations):
-                "annotate the workspace: "
-                    + annotations.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
-            case .labelNode(let node, let labels):
-                "label node \(node): " + labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-                    .joined(separator: ", ")
+            default: action.description
             }
         }
     }

@@ -93,7 +93,7 @@ import Testing
                     spec: "5.2 idempotence (finalizer present), 5.3 revision reused, 5.5 current workerNodes, "
                         + "5.9.2 Services exist, 5.9.6 existing workload, 5.9.8 readiness, 5.11 conditions "
                         + "(InferenceReady, WorkspaceSucceeded; lastTransitionTime kept while status is unchanged)"))
-            #expect(planC.actions.isEmpty, "\(name): c-ready still has actions: \(planC.actions.map(Self.summary))")
+            #expect(planC.actions.isEmpty, "\(name): c-ready still has actions: \(planC.actions.map(\.description))")
             let conditions = planC.status.conditions ?? []
             #expect(conditions[type: WorkspaceConditions.inferenceReady]?.status == .true, "\(name): InferenceReady")
             #expect(
@@ -275,17 +275,6 @@ import Testing
             """, sourceLocation: sourceLocation)
     }
 
-    static func summary(_ action: PlanAction) -> String {
-        switch action {
-        case .create(let object): "create \(object.reference)"
-        case .update(let object): "update \(object.reference)"
-        case .delete(let reference): "delete \(reference)"
-        case .addFinalizer(let name): "addFinalizer \(name)"
-        case .removeFinalizer(let name): "removeFinalizer \(name)"
-        case .setWorkspaceAnnotations(let annotations): "setWorkspaceAnnotations \(annotations.keys.sorted())"
-        case .labelNode(let name, let labels): "labelNode \(name) \(labels)"
-        }
-    }
 }
 
 /// What a golden header says about the example.

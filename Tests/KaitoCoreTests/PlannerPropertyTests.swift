@@ -85,8 +85,8 @@ struct PlannerPropertyTests {
             if first != third {
                 violations.append(
                     Violation(
-                        "the order of the observed objects changed the plan: \(first.actions.map(Self.summary)) "
-                            + "\(first.waitingFor) vs \(third.actions.map(Self.summary)) \(third.waitingFor)"))
+                        "the order of the observed objects changed the plan: \(first.actions.map(\.description)) "
+                            + "\(first.waitingFor) vs \(third.actions.map(\.description)) \(third.waitingFor)"))
             }
             return violations
         }
@@ -113,7 +113,7 @@ struct PlannerPropertyTests {
             }
             // Stronger: the applied state is a fixed point, nothing is left to do.
             if !second.actions.isEmpty {
-                violations.append("the second plan still has actions: \(second.actions.map(Self.summary))")
+                violations.append("the second plan still has actions: \(second.actions.map(\.description))")
             }
             return violations
         }
@@ -207,7 +207,7 @@ struct PlannerPropertyTests {
             let hasFinalizer = (workspace.metadata.finalizers ?? []).contains(Planner.finalizer)
             let expectedActions = deleted.map(PlanAction.delete) + (hasFinalizer ? [.removeFinalizer(Planner.finalizer)] : [])
             if plan.actions != expectedActions {
-                violations.append("actions \(plan.actions.map(Self.summary)), expected \(expectedActions.map(Self.summary))")
+                violations.append("actions \(plan.actions.map(\.description)), expected \(expectedActions.map(\.description))")
             }
             let deleting = plan.status.conditions?[type: WorkspaceConditions.workspaceDeleting]
             if deleting?.status != .true || deleting?.reason != "workspaceDeleted"
@@ -443,17 +443,6 @@ struct PlannerPropertyTests {
             && name.utf8.dropFirst(2).allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
     }
 
-    static func summary(_ action: PlanAction) -> String {
-        switch action {
-        case .create(let object): "create \(object.reference)"
-        case .update(let object): "update \(object.reference)"
-        case .delete(let reference): "delete \(reference)"
-        case .addFinalizer(let name): "addFinalizer \(name)"
-        case .removeFinalizer(let name): "removeFinalizer \(name)"
-        case .setWorkspaceAnnotations(let annotations): "setWorkspaceAnnotations \(annotations.sorted { $0.key < $1.key })"
-        case .labelNode(let name, let labels): "labelNode \(name) \(labels)"
-        }
-    }
 
     /// Runs `property` over every scenario and records the first violations with their seeds.
     fileprivate static func check(

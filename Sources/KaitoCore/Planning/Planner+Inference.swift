@@ -263,20 +263,26 @@ extension PlanContext {
                     ]
                 ])
         }
+        return deployment(
+            template: template,
+            strategy: ["type": "RollingUpdate", "rollingUpdate": ["maxSurge": 0, "maxUnavailable": 1]])
+    }
+
+    /// The workspace's Deployment, annotated with the current revision; `strategy` nil keeps Kubernetes' default.
+    private func deployment(template: JSONValue, strategy: JSONValue? = nil) -> KubernetesObject {
+        var spec: [String: JSONValue] = [
+            "replicas": .integer(Int64(count)),
+            "selector": ["matchLabels": selectorLabels],
+            "template": template,
+        ]
+        spec["strategy"] = strategy
         return KubernetesObject(
             apiVersion: "apps/v1", kind: "Deployment",
             metadata: ObjectMeta(
                 name: name, namespace: namespace,
                 annotations: [WorkspaceRevision.revisionAnnotation: String(revision)],
                 ownerReferences: [ownerReference()]),
-            content: [
-                "spec": [
-                    "replicas": .integer(Int64(count)),
-                    "strategy": ["type": "RollingUpdate", "rollingUpdate": ["maxSurge": 0, "maxUnavailable": 1]],
-                    "selector": ["matchLabels": selectorLabels],
-                    "template": template,
-                ]
-            ])
+            content: ["spec": .object(spec)])
     }
 
     /// Spec 5.9.7: the user's pod template, labelled, pinned to the GPU nodes and tolerating their taints.
@@ -291,18 +297,6 @@ extension PlanContext {
         spec["affinity"] = nodeAffinity
         spec["tolerations"] = .array((spec["tolerations"]?.arrayValue ?? []) + Self.inferenceTolerations)
         pod["spec"] = .object(spec)
-        return KubernetesObject(
-            apiVersion: "apps/v1", kind: "Deployment",
-            metadata: ObjectMeta(
-                name: name, namespace: namespace,
-                annotations: [WorkspaceRevision.revisionAnnotation: String(revision)],
-                ownerReferences: [ownerReference()]),
-            content: [
-                "spec": [
-                    "replicas": .integer(Int64(count)),
-                    "selector": ["matchLabels": selectorLabels],
-                    "template": .object(pod),
-                ]
-            ])
+        return deployment(template: .object(pod))
     }
 }

@@ -89,3 +89,21 @@ extension PlanAction {
         }
     }
 }
+
+extension PlanAction: CustomStringConvertible {
+    /// One line for people, such as `create Deployment default/falcon` or `label node gpu-1: accelerator=nvidia`.
+    public var description: String {
+        func pairs(_ map: [String: String]) -> String {
+            map.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+        }
+        switch self {
+        case .create(let object): return "create \(object.reference)"
+        case .update(let object): return "update \(object.reference)"
+        case .delete(let reference): return "delete \(reference)"
+        case .addFinalizer(let finalizer): return "add finalizer \(finalizer) to the workspace"
+        case .removeFinalizer(let finalizer): return "remove finalizer \(finalizer) from the workspace"
+        case .setWorkspaceAnnotations(let annotations): return "annotate the workspace: \(pairs(annotations))"
+        case .labelNode(let node, let labels): return "label node \(node): \(pairs(labels))"
+        }
+    }
+}
