@@ -1,0 +1,141 @@
+import KaitoCore
+
+extension ResourceRegistry {
+    /// The resources this project uses, as a Kubernetes 1.30 API server (plus Karpenter's and Kaito's CRDs)
+    /// serves them: core/v1, apps/v1, batch/v1, coordination.k8s.io/v1, apiextensions.k8s.io/v1,
+    /// karpenter.sh/v1alpha5 machines, karpenter.sh/v1beta1 and v1 nodeclaims, kaito.sh/v1alpha1 workspaces.
+    ///
+    /// The Karpenter and Kaito resources are custom resources without a schema until their CRD is created;
+    /// creating it replaces the entry with the CRD's schema and printer columns.
+    public static let builtIn = ResourceRegistry(BuiltinResources.all)
+}
+
+enum BuiltinResources {
+    static let all: [ResourceDescriptor] = core + apps + others + customResources
+
+    private static let core: [ResourceDescriptor] = [
+        ResourceDescriptor(
+            group: "", version: "v1", kind: "Namespace", plural: "namespaces", shortNames: ["ns"], namespaced: false,
+            hasStatusSubresource: true, nameRule: .dns1123Label,
+            selectableFields: ["status.phase": ["status", "phase"]],
+            listTypes: ["status.conditions": .map(keys: ["type"])], statusOnCreate: .reset(["phase": "Active"])),
+        ResourceDescriptor(
+            group: "", version: "v1", kind: "Node", plural: "nodes", shortNames: ["no"], namespaced: false,
+            hasStatusSubresource: true, selectableFields: ["spec.unschedulable": ["spec", "unschedulable"]],
+            listTypes: [
+                "status.conditions": .map(keys: ["type"]), "status.addresses": .map(keys: ["type"]),
+                "spec.podCIDRs": .set,
+            ], statusOnCreate: .keep),
+        ResourceDescriptor(
+            group: "", version: "v1", kind: "Pod", plural: "pods", shortNames: ["po"], namespaced: true,
+            hasStatusSubresource: true, categories: ["all"],
+            selectableFields: [
+                "spec.nodeName": ["spec", "nodeName"], "spec.restartPolicy": ["spec", "restartPolicy"],
+                "spec.schedulerName": ["spec", "schedulerName"],
+                "spec.serviceAccountName": ["spec", "serviceAccountName"],
+                "spec.hostNetwork": ["spec", "hostNetwork"], "status.phase": ["status", "phase"],
+                "status.podIP": ["status", "podIP"], "status.nominatedNodeName": ["status", "nominatedNodeName"],
+            ],
+            listTypes: podSpecListTypes(prefix: "spec").merging([
+                "status.conditions": .map(keys: ["type"]), "status.podIPs": .map(keys: ["ip"]),
+                "status.hostIPs": .map(keys: ["ip"]),
+            ]) { first, _ in first },
+            statusOnCreate: .reset(["phase": "Pending"])),
+        ResourceDescriptor(
+            group: "", version: "v1", kind: "Service", plural: "services", shortNames: ["svc"], namespaced: true,
+            hasStatusSubresource: true, categories: ["all"], nameRule: .dns1035Label,
+            listTypes: ["spec.ports": .map(keys: ["port"]), "status.conditions": .map(keys: ["type"])]),
+        ResourceDescriptor(
+            group: "", version: "v1", kind: "Endpoints", plural: "endpoints", singular: "endpoints",
+            listKind: "EndpointsList", shortNames: ["ep"], namespaced: true, allowsCreateOnUpdate: true),
+        ResourceDescriptor(
+            group: "", version: "v1", kind: "ConfigMap", plural: "configmaps", shortNames: ["cm"], namespaced: true),
+        ResourceDescriptor(
+            group: "", version: "v1", kind: "Secret", plural: "secrets", namespaced: true,
+            selectableFields: ["type": ["type"]]),
+        ResourceDescriptor(
+            group: "", version: "v1", kind: "ServiceAccount", plural: "serviceaccounts", shortNames: ["sa"],
+            namespaced: true, listTypes: ["secrets": .map(keys: ["name"])]),
+        ResourceDescriptor(
+            group: "", version: "v1", kind: "Event", plural: "events", shortNames: ["ev"], namespaced: true,
+            allowsCreateOnUpdate: true,
+            selectableFields: [
+                "involvedObject.kind": ["involvedObject", "kind"],
+                "involvedObject.namespace": ["involvedObject", "namespace"],
+                "involvedObject.name": ["involvedObject", "name"], "involvedObject.uid": ["involvedObject", "uid"],
+                "involvedObject.apiVersion": ["involvedObject", "apiVersion"],
+                "involvedObject.resourceVersion": ["involvedObject", "resourceVersion"],
+                "involvedObject.fieldPath": ["involvedObject", "fieldPath"], "reason": ["reason"],
+                "reportingComponent": ["reportingComponent"], "source": ["source", "component"], "type": ["type"],
+            ]),
+    ]
+
+    private static let apps: [ResourceDescriptor] = [
+        ResourceDescriptor(
+            group: "apps", version: "v1", kind: "Deployment", plural: "deployments", shortNames: ["deploy"],
+            namespaced: true, hasStatusSubresource: true, categories: ["all"], tracksGeneration: true,
+            listTypes: workloadListTypes),
+        ResourceDescriptor(
+            group: "apps", version: "v1", kind: "StatefulSet", plural: "statefulsets", shortNames: ["sts"],
+            namespaced: true, hasStatusSubresource: true, categories: ["all"], tracksGeneration: true,
+            listTypes: workloadListTypes),
+        ResourceDescriptor(
+            group: "apps", version: "v1", kind: "DaemonSet", plural: "daemonsets", shortNames: ["ds"],
+            namespaced: true, hasStatusSubresource: true, categories: ["all"], tracksGeneration: true,
+            listTypes: workloadListTypes),
+        ResourceDescriptor(
+            group: "apps", version: "v1", kind: "ControllerRevision", plural: "controllerrevisions",
+            namespaced: true),
+    ]
+
+    private static let others: [ResourceDescriptor] = [
+        ResourceDescriptor(
+            group: "batch", version: "v1", kind: "Job", plural: "jobs", namespaced: true, hasStatusSubresource: true,
+            categories: ["all"], tracksGeneration: true, defaultPropagationPolicy: .orphan,
+            selectableFields: ["status.successful": ["status", "succeeded"]], listTypes: workloadListTypes),
+        ResourceDescriptor(
+            group: "coordination.k8s.io", version: "v1", kind: "Lease", plural: "leases", namespaced: true,
+            allowsCreateOnUpdate: true),
+        ResourceDescriptor(
+            group: "apiextensions.k8s.io", version: "v1", kind: "CustomResourceDefinition",
+            plural: "customresourcedefinitions", shortNames: ["crd", "crds"], namespaced: false,
+            hasStatusSubresource: true, categories: ["api-extensions"], tracksGeneration: true,
+            listTypes: ["status.conditions": .map(keys: ["type"])], statusOnCreate: .keep),
+    ]
+
+    private static let customResources: [ResourceDescriptor] = [
+        ResourceDescriptor(
+            group: "karpenter.sh", version: "v1alpha5", kind: "Machine", plural: "machines", namespaced: false,
+            hasStatusSubresource: true, categories: ["karpenter"], isCustomResource: true),
+        ResourceDescriptor(
+            group: "karpenter.sh", version: "v1beta1", kind: "NodeClaim", plural: "nodeclaims", namespaced: false,
+            hasStatusSubresource: true, categories: ["karpenter"], isCustomResource: true),
+        ResourceDescriptor(
+            group: "karpenter.sh", version: "v1", kind: "NodeClaim", plural: "nodeclaims", namespaced: false,
+            hasStatusSubresource: true, categories: ["karpenter"], isCustomResource: true),
+        ResourceDescriptor(
+            group: "kaito.sh", version: "v1alpha1", kind: "Workspace", plural: "workspaces",
+            shortNames: ["wk", "wks"], namespaced: true, hasStatusSubresource: true, categories: ["workspace"],
+            isCustomResource: true),
+    ]
+
+    /// Patch merge keys of a pod spec (`k8s.io/api/core/v1` `patchMergeKey` tags) below `prefix`.
+    static func podSpecListTypes(prefix: String) -> [String: ListType] {
+        var result: [String: ListType] = [
+            "volumes": .map(keys: ["name"]), "imagePullSecrets": .map(keys: ["name"]),
+            "hostAliases": .map(keys: ["ip"]), "topologySpreadConstraints": .map(keys: ["topologyKey"]),
+            "resourceClaims": .map(keys: ["name"]), "schedulingGates": .map(keys: ["name"]),
+        ]
+        for containers in ["containers", "initContainers", "ephemeralContainers"] {
+            result[containers] = .map(keys: ["name"])
+            result["\(containers).ports"] = .map(keys: ["containerPort"])
+            result["\(containers).env"] = .map(keys: ["name"])
+            result["\(containers).volumeMounts"] = .map(keys: ["mountPath"])
+            result["\(containers).volumeDevices"] = .map(keys: ["devicePath"])
+        }
+        return Dictionary(uniqueKeysWithValues: result.map { ("\(prefix).\($0.key)", $0.value) })
+    }
+
+    private static let workloadListTypes: [String: ListType] = podSpecListTypes(prefix: "spec.template.spec")
+        .merging(["status.conditions": .map(keys: ["type"])]) { first, _ in first }
+}

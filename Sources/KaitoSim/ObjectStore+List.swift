@@ -1,0 +1,109 @@
+import Foundation
+import KaitoCore
+
+extension ObjectStore {
+    static let inconsistentContinueMessage =
+        "The provided continue parameter is too old to display a consistent list result. You can start a new list "
+        + "without the continue parameter, or use the continue token in this response to retrieve the remainder of "
+        + "the results. Continuing with the provided token results in an inconsistent list - objects that were "
+        + "created, modified, or deleted between the time the first chunk was returned and now may show up in the "
+        + "list."
+
+    /// The namespace a list or watch is limited to: `nil` for all namespaces or a cluster-scoped resource.
+    func collectionNamespace(_ descriptor: ResourceDescriptor, _ namespace: String?) throws -> String? {
+        guard let namespace, !namespace.isEmpty else { return nil }
+        guard descriptor.namespaced else { throw APIError.resourceNotFound() }
+        return namespace
+    }
+
+    /// etcd's key order: `namespace/name`, or `name` for cluster-scoped objects.
+    static func sortKey(_ key: ObjectKey) -> String {
+        key.namespace.isEmpty ? key.name : "\(key.namespace)/\(key.name)"
+    }
+
+    func list(_ resource: GroupVersionResource, namespace: String?, options: ListOptions) throws -> ListResult {
+        let descriptor = try descriptor(resource)
+        let selection = try Selection(
+            descriptor: descriptor, labelSelector: options.labelSelector, fieldSelector: options.fieldSelector)
+        let namespaceFilter = try collectionNamespace(descriptor, namespace)
+        var listRevision = revision
+        var start: String?
+        if let token = options.continueToken, !token.isEmpty {
+            let decoded = try ContinueToken.decode(token)
+            start = decoded.start
+            if decoded.revision > 0 {
+                if decoded.revision < logFloor {
+                    throw APIError.expired(
+                        Self.inconsistentContinueMessage,
+                        continueToken: ContinueToken.encode(revision: 0, start: decoded.start))
+                }
+                listRevision = decoded.revision
+            }
+        }
+        let limit = (options.limit ?? 0) > 0 ? options.limit : nil
+        var items: [JSONValue] = []
+        var lastKey: String?
+        var remaining: Int64 = 0
+        for (key, object) in snapshot(descriptor.groupResource, at: listRevision) {
+            if let namespaceFilter, key.namespace != namespaceFilter { continue }
+            let sortKey = Self.sortKey(key)
+            if let start, sortKey < start { continue }
+            guard selection.matches(object) else { continue }
+            if let limit, items.count >= limit {
+                remaining += 1
+                continue
+            }
+            items.append(output(object, descriptor))
+            lastKey = sortKey
+        }
+        let more = remaining > 0
+        return ListResult(
+            apiVersion: descriptor.apiVersion, kind: descriptor.listKind, resourceVersion: String(listRevision),
+            continueToken: more
+                ? lastKey.map { ContinueToken.encode(revision: listRevision, start: $0 + "\u{0}") } : nil,
+            remainingItemCount: more && selection.isEverything ? remaining : nil, items: items,
+            itemsCarryTypeMeta: descriptor.isCustomResource)
+    }
+
+    /// The objects of one resource as they were at `revision`, in key order, rebuilt by undoing later events.
+    func snapshot(_ resource: GroupResource, at revision: Int64) -> [(key: ObjectKey, object: [String: JSONValue])] {
+        var objects: [ObjectKey: [String: JSONValue]] = [:]
+        for (namespace, names) in tables[resource] ?? [:] {
+            for (name, stored) in names {
+                objects[ObjectKey(resource: resource, namespace: namespace, name: name)] = stored.object
+            }
+        }
+        if revision < self.revision {
+            for event in retainedEvents.reversed() {
+                guard event.revision > revision else { break }
+                guard event.key.resource == resource else { continue }
+                objects[event.key] = event.type == .added ? nil : event.previous
+            }
+        }
+        return objects.map { (key: $0.key, object: $0.value) }.sorted { Self.sortKey($0.key) < Self.sortKey($1.key) }
+    }
+}
+
+/// The opaque `continue` token: base64url of `{"v":"meta.k8s.io/v1","rv":N,"start":"key\u0000"}`, as the API
+/// server's etcd storage writes it.
+enum ContinueToken {
+    static func encode(revision: Int64, start: String) -> String {
+        let json = JSONText.string(from: ["v": "meta.k8s.io/v1", "rv": .integer(revision), "start": .string(start)])
+        return Data(json.utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decode(_ token: String) throws -> (revision: Int64, start: String) {
+        var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8),
+            let value = JSONText.parse(text), value["v"]?.stringValue == "meta.k8s.io/v1",
+            case .integer(let revision)? = value["rv"], let start = value["start"]?.stringValue
+        else {
+            throw APIError.badRequest(
+                "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)")
+        }
+        return (revision, start)
+    }
+}
