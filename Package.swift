@@ -11,16 +11,52 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "KaitoCore", targets: ["KaitoCore"]),
+        .library(name: "KaitoHTTP", targets: ["KaitoHTTP"]),
+        .library(name: "KaitoSim", targets: ["KaitoSim"]),
         .executable(name: "kaitoctl", targets: ["kaitoctl"]),
+        .executable(name: "kaito-sim", targets: ["kaito-sim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(
             name: "KaitoCore",
             dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: strictSwift6
+        ),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(
+            name: "KaitoHTTP",
+            dependencies: ["CCurl", .product(name: "HTTPTypes", package: "swift-http-types")],
+            swiftSettings: strictSwift6
+        ),
+        .target(
+            name: "KaitoSim",
+            dependencies: [
+                "KaitoCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+            ],
+            swiftSettings: strictSwift6
+        ),
+        .executableTarget(
+            name: "kaito-sim",
+            dependencies: [
+                "KaitoSim",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strictSwift6
         ),
         .executableTarget(
@@ -35,6 +71,25 @@ let package = Package(
             name: "KaitoCoreTests",
             dependencies: ["KaitoCore"],
             exclude: ["Golden"],
+            swiftSettings: strictSwift6
+        ),
+        .testTarget(
+            name: "KaitoSimTests",
+            dependencies: ["KaitoSim", "KaitoCore", "KaitoHTTP"],
+            swiftSettings: strictSwift6
+        ),
+        .testTarget(
+            name: "KaitoHTTPTests",
+            dependencies: [
+                "KaitoHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strictSwift6
         ),
         .testTarget(

@@ -1,0 +1,2 @@
+// Placeholder until the kaito-sim command is written.
+print("kaito-sim: not implemented yet")

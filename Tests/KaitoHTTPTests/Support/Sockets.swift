@@ -1,0 +1,107 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+struct SocketError: Error, CustomStringConvertible {
+    let description: String
+}
+
+private func loopbackAddress(port: UInt16) -> sockaddr_in {
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = port.bigEndian
+    address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+    return address
+}
+
+private func tcpSocket() throws -> Int32 {
+    #if canImport(Glibc)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    #else
+        let fd = socket(AF_INET, SOCK_STREAM, 0)
+    #endif
+    guard fd >= 0 else {
+        throw SocketError(description: "socket() failed: errno \(errno)")
+    }
+    return fd
+}
+
+private func bindLoopback(_ fd: Int32) throws -> Int {
+    var address = loopbackAddress(port: 0)
+    let bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard bound == 0 else {
+        throw SocketError(description: "bind() failed: errno \(errno)")
+    }
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let named = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    guard named == 0 else {
+        throw SocketError(description: "getsockname() failed: errno \(errno)")
+    }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// A loopback port that is bound but not listening: connecting to it is refused, and no other test
+/// can take the port while this exists.
+struct ReservedPort {
+    let fd: Int32
+    let port: Int
+
+    init() throws {
+        fd = try tcpSocket()
+        port = try bindLoopback(fd)
+    }
+
+    func close() {
+        _ = closeDescriptor(fd)
+    }
+}
+
+/// A listener whose accept queue is full (backlog 0, one connection queued, never accepted): the kernel
+/// drops further SYNs, so new connections hang until the client's connect timeout.
+struct SaturatedListener {
+    let fd: Int32
+    let port: Int
+    private let fillers: [Int32]
+
+    init() throws {
+        fd = try tcpSocket()
+        port = try bindLoopback(fd)
+        guard listen(fd, 0) == 0 else {
+            throw SocketError(description: "listen() failed: errno \(errno)")
+        }
+        var fillers: [Int32] = []
+        for _ in 0..<2 {
+            let filler = try tcpSocket()
+            _ = fcntl(filler, F_SETFL, fcntl(filler, F_GETFL) | O_NONBLOCK)
+            var address = loopbackAddress(port: UInt16(port))
+            _ = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(filler, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            fillers.append(filler)
+        }
+        self.fillers = fillers
+    }
+
+    func close() {
+        for filler in fillers {
+            _ = closeDescriptor(filler)
+        }
+        _ = closeDescriptor(fd)
+    }
+}
+
+private func closeDescriptor(_ fd: Int32) -> Int32 {
+    #if canImport(Glibc)
+        Glibc.close(fd)
+    #else
+        Darwin.close(fd)
+    #endif
+}
