@@ -65,6 +65,17 @@ public actor APIStore {
     /// The latest resourceVersion.
     public var currentResourceVersion: String { String(state.revision) }
 
+    /// The clock the store reads, for an HTTP layer that prints ages (`kubectl get`'s AGE column) by it.
+    public nonisolated var simulationClock: any SimulationClock { clock }
+
+    /// Runs a write on a copy of the state that no watch sees and that is then discarded, as `dryRun=All` does:
+    /// the result and the errors are the write's, and nothing is stored, logged or sent to watches.
+    func dryRun<Result: Sendable>(_ write: @Sendable (inout ObjectStore) throws -> Result) throws -> Result {
+        var copy = state
+        copy.watchers = [:]
+        return try write(&copy)
+    }
+
     // MARK: - Reads
 
     /// Gets one object (`GET …/NAME`, also for `…/NAME/status`).
