@@ -1,0 +1,165 @@
+/// An authenticated identity: a user name and the groups it belongs to (`user.Info`).
+public struct SimUser: Sendable, Hashable, CustomStringConvertible {
+    /// The user name, such as `kaito-admin` or `system:anonymous`.
+    public var name: String
+    /// Group memberships, such as `system:masters`.
+    public var groups: [String]
+
+    /// Creates an identity.
+    public init(name: String, groups: [String] = []) {
+        self.name = name
+        self.groups = groups
+    }
+
+    /// The identity of a request without credentials.
+    public static let anonymous = SimUser(name: "system:anonymous", groups: ["system:unauthenticated"])
+
+    /// Whether this is the anonymous identity.
+    public var isAnonymous: Bool { name == SimUser.anonymous.name }
+
+    /// The user name.
+    public var description: String { name }
+}
+
+/// How the server authenticates requests: bearer tokens, and client certificates when TLS verifies them.
+///
+/// Like a real API server, a request with a bad credential gets 401; a request with no credential at all is the
+/// anonymous user (``SimUser/anonymous``) when ``anonymousEnabled`` is set, and 401 otherwise.
+public struct SimAuthentication: Sendable {
+    /// Accepted bearer tokens and the user each one authenticates.
+    public var tokens: [String: SimUser]
+    /// Whether requests without credentials proceed as `system:anonymous` (the API server's `--anonymous-auth`).
+    public var anonymousEnabled: Bool
+
+    /// Creates settings; by default no tokens and anonymous requests allowed.
+    public init(tokens: [String: SimUser] = [:], anonymousEnabled: Bool = true) {
+        self.tokens = tokens
+        self.anonymousEnabled = anonymousEnabled
+    }
+}
+
+/// One permission, in the shape of an RBAC `PolicyRule`; `*` matches anything in each set.
+public struct SimPolicyRule: Sendable, Hashable {
+    /// Verbs such as `get`, `list`, `watch`, `create`, `update`, `patch`, `delete`, `deletecollection`.
+    public var verbs: Set<String>
+    /// API groups; `""` is the core group.
+    public var apiGroups: Set<String>
+    /// Resources, optionally with a subresource (`workspaces/status`).
+    public var resources: Set<String>
+    /// Namespaces the rule applies in; `nil` for every namespace and cluster-scoped resources.
+    public var namespaces: Set<String>?
+    /// Non-resource paths (`/api`, `/apis/*`, `*`) the rule allows `verbs` on; a trailing `*` matches a prefix.
+    public var nonResourceURLs: Set<String>
+
+    /// Creates a rule.
+    public init(
+        verbs: Set<String>, apiGroups: Set<String> = ["*"], resources: Set<String> = ["*"],
+        namespaces: Set<String>? = nil, nonResourceURLs: Set<String> = []
+    ) {
+        self.verbs = verbs
+        self.apiGroups = apiGroups
+        self.resources = resources
+        self.namespaces = namespaces
+        self.nonResourceURLs = nonResourceURLs
+    }
+
+    func allowsPath(_ path: String, verb: String) -> Bool {
+        guard verbs.contains("*") || verbs.contains(verb) else { return false }
+        return nonResourceURLs.contains { pattern in
+            pattern.hasSuffix("*") ? path.hasPrefix(pattern.dropLast()) : path == pattern
+        }
+    }
+
+    func allows(_ attributes: ResourceAttributes) -> Bool {
+        let resource =
+            attributes.subresource.map { "\(attributes.resource)/\($0)" } ?? attributes.resource
+        guard verbs.contains("*") || verbs.contains(attributes.verb) else { return false }
+        guard apiGroups.contains("*") || apiGroups.contains(attributes.group) else { return false }
+        guard resources.contains("*") || resources.contains(resource) else { return false }
+        if let namespaces {
+            guard let namespace = attributes.namespace, namespaces.contains(namespace) || namespaces.contains("*")
+            else { return false }
+        }
+        return true
+    }
+}
+
+/// A simple authorizer standing in for RBAC.
+///
+/// Members of `system:masters` may do anything. A user (or group) with entries in ``rules`` may do only what
+/// those rules allow; other authenticated users may do anything unless ``allowsUnlistedUsers`` is off. The
+/// anonymous user may read only `/version` and the health endpoints, unless rules name it (rules with
+/// ``SimPolicyRule/nonResourceURLs`` open other paths to it). Every authenticated user may read discovery and
+/// OpenAPI documents, as the `system:discovery` role allows.
+public struct SimAuthorization: Sendable {
+    /// Rules by user name or group name.
+    public var rules: [String: [SimPolicyRule]]
+    /// Whether authenticated users without rules are allowed everything.
+    public var allowsUnlistedUsers: Bool
+
+    /// Creates an authorizer; by default every authenticated user may do everything.
+    public init(rules: [String: [SimPolicyRule]] = [:], allowsUnlistedUsers: Bool = true) {
+        self.rules = rules
+        self.allowsUnlistedUsers = allowsUnlistedUsers
+    }
+
+    /// Whether `user` may perform a resource request.
+    func allows(_ user: SimUser, _ attributes: ResourceAttributes) -> Bool {
+        if user.groups.contains("system:masters") { return true }
+        let applicable = ([user.name] + user.groups).compactMap { rules[$0] }
+        if applicable.isEmpty { return !user.isAnonymous && allowsUnlistedUsers }
+        return applicable.joined().contains { $0.allows(attributes) }
+    }
+
+    /// Whether `user` may use a non-resource path (discovery, OpenAPI, `/version`, health checks).
+    func allowsNonResource(_ user: SimUser, route: APIRoute, path: String, verb: String) -> Bool {
+        switch route {
+        case .version, .health: return true
+        default:
+            if !user.isAnonymous || user.groups.contains("system:masters") { return true }
+            let applicable = ([user.name] + user.groups).compactMap { rules[$0] }
+            return applicable.joined().contains { $0.allowsPath(path, verb: verb) }
+        }
+    }
+}
+
+/// What a resource request asks to do, for authorization and its messages.
+struct ResourceAttributes: Sendable, Hashable {
+    var verb: String
+    var group: String
+    var resource: String
+    var subresource: String?
+    var namespace: String?
+    var name: String?
+
+    /// 403 as RBAC words it: `workspaces.kaito.sh "x" is forbidden: User "u" cannot get resource "workspaces" in
+    /// API group "kaito.sh" in the namespace "default"`.
+    func forbidden(for user: SimUser) -> APIError {
+        let groupResource = GroupResource(group: group, resource: resource)
+        let subject = name.map { "\(groupResource) \"\($0)\"" } ?? "\(groupResource)"
+        let fullResource = subresource.map { "\(resource)/\($0)" } ?? resource
+        var message =
+            "\(subject) is forbidden: User \"\(user.name)\" cannot \(verb) resource \"\(fullResource)\" "
+            + "in API group \"\(group)\""
+        if let namespace, !namespace.isEmpty {
+            message += " in the namespace \"\(namespace)\""
+        } else {
+            message += " at the cluster scope"
+        }
+        return APIError(
+            code: 403, reason: "Forbidden", message: message,
+            details: StatusDetails(name: name ?? "", group: group, kind: resource))
+    }
+}
+
+extension APIError {
+    /// 401, as the API server answers a bad credential.
+    static let unauthorized = APIError(code: 401, reason: "Unauthorized", message: "Unauthorized")
+
+    /// 403 for a non-resource path: `forbidden: User "system:anonymous" cannot get path "/api"`.
+    static func forbiddenPath(_ path: String, verb: String, user: SimUser) -> APIError {
+        APIError(
+            code: 403, reason: "Forbidden",
+            message: "forbidden: User \"\(user.name)\" cannot \(verb) path \"\(path)\"", details: StatusDetails())
+    }
+}

@@ -1,0 +1,101 @@
+public import KaitoCore
+
+/// Ready GPU Nodes to start a simulated cluster with, shaped like the nodes of a managed GPU node pool.
+public enum GPUNodeSeeding {
+    /// Why nodes could not be made.
+    public struct UnknownSKU: Error, CustomStringConvertible {
+        /// The instance type asked for.
+        public var instanceType: String
+        /// Close names from the catalog.
+        public var suggestions: [String]
+
+        /// `unknown instance type "X"; did you mean …?`.
+        public var description: String {
+            var text = "unknown instance type \"\(instanceType)\" (not in the GPU catalog)"
+            if !suggestions.isEmpty { text += "; did you mean \(suggestions.joined(separator: ", "))?" }
+            return text
+        }
+    }
+
+    /// The GPU SKU named `instanceType` in `catalog`, Azure first.
+    public static func sku(_ instanceType: String, catalog: GPUCatalog = .bundled) throws -> GPUSKU {
+        if let sku = catalog.skus.first(where: { $0.name == instanceType }) { return sku }
+        throw UnknownSKU(instanceType: instanceType, suggestions: catalog.suggestions(for: instanceType, cloud: nil))
+    }
+
+    /// A Ready Node for `sku`: instance-type, hostname, OS and architecture labels, `nvidia.com/gpu` capacity
+    /// and allocatable from the catalog, CPU, memory, pods and disk from `shape` (by default the estimate the
+    /// simulated fleet uses, ``NodeShape/estimated(for:)``), a `Ready` condition, an internal IP and node info.
+    public static func node(
+        name: String, sku: GPUSKU, index: Int, now: String, shape: NodeShape? = nil
+    ) -> JSONValue {
+        let shape = shape ?? .estimated(for: sku)
+        let resources: JSONValue = [
+            "nvidia.com/gpu": .string(String(sku.gpuCount)), "cpu": .string(String(shape.cpus)),
+            "memory": .string("\(shape.memoryGiB)Gi"), "pods": .string(String(shape.maxPods)),
+            "ephemeral-storage": .string("\(shape.ephemeralStorageGiB)Gi"),
+        ]
+        func condition(_ type: String, _ status: String, _ reason: String, _ message: String) -> JSONValue {
+            [
+                "type": .string(type), "status": .string(status), "reason": .string(reason),
+                "message": .string(message), "lastHeartbeatTime": .string(now), "lastTransitionTime": .string(now),
+            ]
+        }
+        var labels: [String: JSONValue] = [
+            "node.kubernetes.io/instance-type": .string(sku.name),
+            "beta.kubernetes.io/instance-type": .string(sku.name),
+            "kubernetes.io/hostname": .string(name), "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",
+            "beta.kubernetes.io/os": "linux", "beta.kubernetes.io/arch": "amd64",
+        ]
+        if sku.isNVIDIA { labels["nvidia.com/gpu.present"] = "true" }
+        return [
+            "apiVersion": "v1", "kind": "Node",
+            "metadata": ["name": .string(name), "labels": .object(labels)],
+            "spec": [
+                "providerID": .string("kaito-sim:///\(name)"), "podCIDR": .string("10.244.\(4 + index % 250).0/24"),
+                "podCIDRs": [.string("10.244.\(4 + index % 250).0/24")],
+            ],
+            "status": [
+                "capacity": resources, "allocatable": resources,
+                "conditions": [
+                    condition("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory"),
+                    condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+                    condition(
+                        "PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+                    condition("Ready", "True", "KubeletReady", "kubelet is posting ready status (simulated)"),
+                ],
+                "addresses": [
+                    ["type": "InternalIP", "address": .string("10.224.0.\(4 + index % 250)")],
+                    ["type": "Hostname", "address": .string(name)],
+                ],
+                "nodeInfo": [
+                    "kubeletVersion": .string(KaitoSim.emulatedKubernetesVersion),
+                    "kubeProxyVersion": .string(KaitoSim.emulatedKubernetesVersion), "osImage": "kaito-sim",
+                    "kernelVersion": "simulated", "containerRuntimeVersion": "containerd://simulated",
+                    "operatingSystem": "linux", "architecture": "amd64", "machineID": "", "systemUUID": "",
+                    "bootID": "",
+                ],
+            ],
+        ]
+    }
+}
+
+extension APIStore {
+    /// Creates `count` Ready GPU Nodes of `instanceType`, named `PREFIX-0`, `PREFIX-1`, …
+    /// - Returns: the created Nodes.
+    /// - Throws: ``GPUNodeSeeding/UnknownSKU`` for an instance type the catalog lacks; ``APIError`` when a node
+    ///   exists already.
+    @discardableResult
+    public func seedGPUNodes(
+        count: Int, instanceType: String, namePrefix: String = "gpu-node", catalog: GPUCatalog = .bundled
+    ) throws -> [JSONValue] {
+        let sku = try GPUNodeSeeding.sku(instanceType, catalog: catalog)
+        let now = RFC3339.string(from: simulationClock.now())
+        let nodes = GroupVersionResource(group: "", version: "v1", resource: "nodes")
+        return try (0..<max(0, count)).map { index in
+            try create(
+                nodes, object: GPUNodeSeeding.node(name: "\(namePrefix)-\(index)", sku: sku, index: index, now: now),
+                fieldManager: "kaito-sim")
+        }
+    }
+}

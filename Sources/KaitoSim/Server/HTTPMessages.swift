@@ -1,0 +1,111 @@
+import Foundation
+import Hummingbird
+import KaitoCore
+import NIOCore
+
+/// Request bodies and responses in the API server's encodings.
+enum HTTPMessages {
+    /// A JSON response (`application/json`).
+    static func json(_ value: JSONValue, status: Int = 200) -> Response {
+        var buffer = ByteBufferAllocator().buffer(capacity: 256)
+        buffer.writeString(JSONText.string(from: value))
+        buffer.writeString("\n")
+        return Response(
+            status: HTTPResponse.Status(code: status), headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: buffer))
+    }
+
+    /// The `Status` response of a failure, with its HTTP code (and `Retry-After: 1` for 429, as the API server's
+    /// rate limiting sends).
+    static func failure(_ error: APIError) -> Response {
+        var response = json(error.status, status: error.code)
+        if error.code == 429 { response.headers[.retryAfter] = "1" }
+        return response
+    }
+
+    /// A plain-text response.
+    static func text(_ text: String, status: Int = 200, contentType: String = "text/plain; charset=utf-8") -> Response {
+        var buffer = ByteBufferAllocator().buffer(capacity: text.utf8.count)
+        buffer.writeString(text)
+        return Response(
+            status: HTTPResponse.Status(code: status), headers: [.contentType: contentType],
+            body: ResponseBody(byteBuffer: buffer))
+    }
+
+    /// The media type of a `Content-Type` value, lower-cased and without parameters.
+    static func mediaType(_ contentType: String?) -> String? {
+        guard let contentType else { return nil }
+        let type = contentType.split(separator: ";").first.map {
+            $0.trimmingCharacters(in: .whitespaces).lowercased()
+        }
+        return type?.isEmpty == false ? type : nil
+    }
+
+    /// Decodes a create or update body (JSON or YAML; JSON without a `Content-Type`).
+    /// - Throws: ``APIError`` 400 for a malformed or empty body, 415 for other media types.
+    static func decodeObject(_ data: Data, contentType: String?) throws -> JSONValue {
+        switch mediaType(contentType) {
+        case nil, "application/json"?, "*/*"?:
+            return try decodeJSON(data)
+        case "application/yaml"?, "application/x-yaml"?, "text/yaml"?:
+            return try decodeYAML(data)
+        default:
+            throw APIError.unsupportedMediaType(accepted: ["application/json", "application/yaml"])
+        }
+    }
+
+    /// Decodes a JSON body.
+    /// - Throws: ``APIError`` 400 for an empty or malformed body.
+    static func decodeJSON(_ data: Data) throws -> JSONValue {
+        guard !data.isEmpty else {
+            throw APIError.badRequest("Object 'Kind' is missing in ''")
+        }
+        do {
+            return try JSONDecoder().decode(JSONValue.self, from: data)
+        } catch {
+            throw APIError.badRequest(
+                "couldn't get version/kind; json parse error: \(describe(error)) in \(excerpt(data))")
+        }
+    }
+
+    /// Decodes a YAML body with one document (server-side apply bodies, `application/yaml`).
+    /// - Throws: ``APIError`` 400 for an empty or malformed body, or more than one document.
+    static func decodeYAML(_ data: Data) throws -> JSONValue {
+        let documents: [ManifestDocument]
+        do {
+            documents = try ManifestReader.documents(from: data)
+        } catch {
+            throw APIError.badRequest("error decoding YAML: \(error)")
+        }
+        guard documents.count == 1, let document = documents.first else {
+            throw APIError.badRequest(
+                documents.isEmpty
+                    ? "Object 'Kind' is missing in ''"
+                    : "the body holds \(documents.count) YAML "
+                        + "documents; send one object per request")
+        }
+        return document.value
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        if case DecodingError.dataCorrupted(let context) = error {
+            let underlying = (context.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String
+            return underlying ?? context.debugDescription
+        }
+        return String(describing: error)
+    }
+
+    private static func excerpt(_ data: Data) -> String {
+        let text = String(decoding: data.prefix(200), as: UTF8.self)
+        return "'\(text)'"
+    }
+
+    /// The field manager of a non-apply write: the `fieldManager` parameter, else the user agent's product name
+    /// (`kubectl` for `kubectl/v1.32.4 (linux/amd64) …`), as the API server derives it.
+    static func fieldManager(query: QueryParameters, userAgent: String?) -> String? {
+        if let manager = query["fieldManager"], !manager.isEmpty { return manager }
+        guard let userAgent, !userAgent.isEmpty else { return nil }
+        let product = userAgent.split(separator: "/", maxSplits: 1).first.map(String.init) ?? userAgent
+        return String(product.prefix(128))
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import Hummingbird
+import KaitoCore
+import NIOCore
+import NIOSSL
+
+/// The request context of the emulator: it keeps the connection, whose TLS handler knows the client certificate.
+struct SimRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = CoreRequestContextStorage(source: source)
+        channel = source.channel
+    }
+
+    /// The common name and organizations of the verified client certificate, if the client sent one.
+    func clientCertificateSubject() async -> (commonName: String, organizations: [String])? {
+        guard let certificate = try? await channel.nioSSL_peerCertificate().get() else { return nil }
+        let names = certificate.subjectName
+        guard let commonName = names.last(where: { $0.type == .commonName })?.value, !commonName.isEmpty else {
+            return nil
+        }
+        return (commonName, names.filter { $0.type == .organization }.map(\.value))
+    }
+}
+
+/// Settings the responder needs from the server configuration.
+struct ResponderSettings: Sendable {
+    var authentication: SimAuthentication
+    var authorization: SimAuthorization
+    var verifiesClientCertificates: Bool
+    var maxRequestBodyBytes: Int
+    var requestLog: (@Sendable (String) -> Void)?
+    var faults: (any SimFaultInjector)?
+}
+
+/// Maps HTTP requests onto ``APIStore`` calls and renders results and failures as the API server does.
+struct SimResponder: HTTPResponder {
+    typealias Context = SimRequestContext
+
+    let store: APIStore
+    let settings: ResponderSettings
+    let clock: any SimulationClock
+
+    func respond(to request: Request, context: SimRequestContext) async throws -> Response {
+        var request = request
+        let response: Response
+        var user: SimUser?
+        do {
+            let authenticated = try await authenticate(request, context: context)
+            user = authenticated
+            response = try await route(&request, user: authenticated)
+        } catch let error as APIError {
+            response = HTTPMessages.failure(error)
+        } catch {
+            response = HTTPMessages.failure(APIError.internalError(String(describing: error)))
+        }
+        if let log = settings.requestLog {
+            let who = user?.name ?? "-"
+            log("\(request.method.rawValue) \(request.uri.string) \(response.status.code) \(who)")
+        }
+        return response
+    }
+
+    // MARK: - Authentication
+
+    /// The identity of a request: the verified client certificate's subject, else the bearer token's user, else
+    /// the anonymous user.
+    /// - Throws: ``APIError`` 401 for an unknown token, another authorization scheme, or a missing credential when
+    ///   anonymous requests are disabled.
+    func authenticate(_ request: Request, context: SimRequestContext) async throws -> SimUser {
+        if settings.verifiesClientCertificates, let subject = await context.clientCertificateSubject() {
+            return SimUser(name: subject.commonName, groups: subject.organizations + ["system:authenticated"])
+        }
+        if let header = request.headers[.authorization] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw APIError.unauthorized }
+            let token = parts[1].trimmingCharacters(in: .whitespaces)
+            guard var user = settings.authentication.tokens[token] else { throw APIError.unauthorized }
+            if !user.groups.contains("system:authenticated") { user.groups.append("system:authenticated") }
+            return user
+        }
+        guard settings.authentication.anonymousEnabled else { throw APIError.unauthorized }
+        return .anonymous
+    }
+
+    // MARK: - Routing
+
+    private func route(_ request: inout Request, user: SimUser) async throws -> Response {
+        let route = APIRoute(path: request.uri.path)
+        let query = QueryParameters(request.uri.query)
+        if case .resource(let path) = route {
+            return try await ResourceHandler(
+                store: store, settings: settings, clock: clock, path: path, query: query, user: user
+            ).handle(&request)
+        }
+        if case .unknown = route {
+            throw APIError(
+                code: 404, reason: "NotFound", message: "the server could not find the requested resource",
+                details: StatusDetails())
+        }
+        let verb = request.method == .get || request.method == .head ? "get" : request.method.rawValue.lowercased()
+        guard settings.authorization.allowsNonResource(user, route: route, path: request.uri.path, verb: verb) else {
+            throw APIError.forbiddenPath(request.uri.path, verb: verb, user: user)
+        }
+        guard request.method == .get || request.method == .head else {
+            throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")
+        }
+        let registry = await store.registry
+        switch route {
+        case .version:
+            return HTTPMessages.json(Discovery.version)
+        case .health:
+            return HTTPMessages.text("ok")
+        case .coreVersions:
+            let host = request.head.authority ?? "127.0.0.1"
+            return HTTPMessages.json(Discovery.coreVersions(serverAddress: host))
+        case .groupList:
+            return HTTPMessages.json(Discovery.groupList(registry))
+        case .group(let name):
+            guard let group = Discovery.apiGroup(name, registry: registry) else { throw APIError.resourceNotFound() }
+            return HTTPMessages.json(group)
+        case .resourceList(let group, let version):
+            guard let list = Discovery.resourceList(group: group, version: version, registry: registry) else {
+                throw APIError.resourceNotFound()
+            }
+            return HTTPMessages.json(list)
+        case .openAPIV2:
+            // kubectl asks for protobuf: an empty body is an empty `openapi_v2.Document`, so kubectl finds no
+            // schema for any kind and skips client-side validation instead of failing.
+            if let accept = request.headers[.accept], accept.contains("protobuf"), !accept.contains("json") {
+                return HTTPMessages.text("", contentType: "application/octet-stream")
+            }
+            return HTTPMessages.json(Discovery.openAPIV2)
+        case .openAPIV3:
+            // Not served, as on API servers before 1.24: clients fall back to /openapi/v2.
+            throw APIError(
+                code: 404, reason: "NotFound", message: "the server could not find the requested resource",
+                details: StatusDetails())
+        case .resource, .unknown:
+            throw APIError.resourceNotFound()
+        }
+    }
+}
