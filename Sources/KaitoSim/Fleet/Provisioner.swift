@@ -231,52 +231,14 @@ extension FleetSimulator {
         labels.merge(wellKnown) { _, known in known }
         if sku.isNVIDIA { labels["nvidia.com/gpu.present"] = "true" }
         let index = Self.freeNodeIndex(nodes)
-        let now = JSONValue.string(pass.timestamp)
-        func condition(_ type: String, _ status: String, _ reason: String, _ message: String) -> JSONValue {
-            [
-                "type": .string(type), "status": .string(status), "reason": .string(reason),
-                "message": .string(message), "lastHeartbeatTime": now, "lastTransitionTime": now,
-            ]
-        }
-        let isAzure = configuration.cloud == .azure
         let ownerReference: JSONValue = [
             "apiVersion": .string(claim.apiVersion), "kind": .string(claim.kind), "name": .string(name),
             "uid": .string(claim.uid), "blockOwnerDeletion": true,
         ]
-        return [
-            "apiVersion": "v1", "kind": "Node",
-            "metadata": [
-                "name": .string(name), "labels": FleetJSON.object(labels), "ownerReferences": [ownerReference],
-            ],
-            "spec": [
-                "providerID": .string(providerID), "podCIDR": .string("10.244.\(index).0/24"),
-                "podCIDRs": [.string("10.244.\(index).0/24")], "taints": claim["spec", "taints"] ?? [],
-            ],
-            "status": [
-                "capacity": resources, "allocatable": resources,
-                "conditions": [
-                    condition("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory"),
-                    condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
-                    condition(
-                        "PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
-                    condition("Ready", "True", "KubeletReady", "kubelet is posting ready status (simulated)"),
-                ],
-                "addresses": [
-                    ["type": "InternalIP", "address": .string("10.224.0.\(index)")],
-                    ["type": "Hostname", "address": .string(name)],
-                ],
-                "daemonEndpoints": ["kubeletEndpoint": ["Port": 10250]],
-                "nodeInfo": [
-                    "kubeletVersion": .string(KaitoSim.emulatedKubernetesVersion),
-                    "kubeProxyVersion": .string(KaitoSim.emulatedKubernetesVersion),
-                    "osImage": isAzure ? "Ubuntu 22.04.4 LTS (kaito-sim)" : "Amazon Linux 2 (kaito-sim)",
-                    "kernelVersion": "simulated", "containerRuntimeVersion": "containerd://simulated",
-                    "operatingSystem": "linux", "architecture": "amd64",
-                    "machineID": .string(FleetHashing.hex("machine/" + claim.uid, count: 16)),
-                    "systemUUID": .string(FleetHashing.hex("system/" + claim.uid, count: 16)),
-                    "bootID": .string(FleetHashing.hex("boot/" + claim.uid, count: 16)),
-                ],
-            ],
-        ]
+        return SimulatedNodeManifest.make(
+            name: name, labels: FleetJSON.object(labels), resources: resources, providerID: providerID, host: index,
+            now: pass.timestamp,
+            osImage: configuration.cloud == .azure ? "Ubuntu 22.04.4 LTS (kaito-sim)" : "Amazon Linux 2 (kaito-sim)",
+            taints: claim["spec", "taints"] ?? [], ownerReferences: [ownerReference], identity: claim.uid)
     }
 }

@@ -35,12 +35,6 @@ public enum GPUNodeSeeding {
             "memory": .string("\(shape.memoryGiB)Gi"), "pods": .string(String(shape.maxPods)),
             "ephemeral-storage": .string("\(shape.ephemeralStorageGiB)Gi"),
         ]
-        func condition(_ type: String, _ status: String, _ reason: String, _ message: String) -> JSONValue {
-            [
-                "type": .string(type), "status": .string(status), "reason": .string(reason),
-                "message": .string(message), "lastHeartbeatTime": .string(now), "lastTransitionTime": .string(now),
-            ]
-        }
         var labels: [String: JSONValue] = [
             "node.kubernetes.io/instance-type": .string(sku.name),
             "beta.kubernetes.io/instance-type": .string(sku.name),
@@ -48,35 +42,9 @@ public enum GPUNodeSeeding {
             "beta.kubernetes.io/os": "linux", "beta.kubernetes.io/arch": "amd64",
         ]
         if sku.isNVIDIA { labels["nvidia.com/gpu.present"] = "true" }
-        return [
-            "apiVersion": "v1", "kind": "Node",
-            "metadata": ["name": .string(name), "labels": .object(labels)],
-            "spec": [
-                "providerID": .string("kaito-sim:///\(name)"), "podCIDR": .string("10.244.\(4 + index % 250).0/24"),
-                "podCIDRs": [.string("10.244.\(4 + index % 250).0/24")],
-            ],
-            "status": [
-                "capacity": resources, "allocatable": resources,
-                "conditions": [
-                    condition("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory"),
-                    condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
-                    condition(
-                        "PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
-                    condition("Ready", "True", "KubeletReady", "kubelet is posting ready status (simulated)"),
-                ],
-                "addresses": [
-                    ["type": "InternalIP", "address": .string("10.224.0.\(4 + index % 250)")],
-                    ["type": "Hostname", "address": .string(name)],
-                ],
-                "nodeInfo": [
-                    "kubeletVersion": .string(KaitoSim.emulatedKubernetesVersion),
-                    "kubeProxyVersion": .string(KaitoSim.emulatedKubernetesVersion), "osImage": "kaito-sim",
-                    "kernelVersion": "simulated", "containerRuntimeVersion": "containerd://simulated",
-                    "operatingSystem": "linux", "architecture": "amd64", "machineID": "", "systemUUID": "",
-                    "bootID": "",
-                ],
-            ],
-        ]
+        return SimulatedNodeManifest.make(
+            name: name, labels: .object(labels), resources: resources, providerID: "kaito-sim:///\(name)",
+            host: 4 + index % 250, now: now, osImage: "kaito-sim")
     }
 }
 
