@@ -88,6 +88,9 @@ struct SimResponder: HTTPResponder {
     // MARK: - Routing
 
     private func route(_ request: inout Request, user: SimUser) async throws -> Response {
+        if let target = ServiceProxyPath(path: request.uri.path) {
+            return try await ServiceProxy(store: store, settings: settings, target: target, user: user).handle(&request)
+        }
         let route = APIRoute(path: request.uri.path)
         let query = QueryParameters(request.uri.query)
         if case .resource(let path) = route {
