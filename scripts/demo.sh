@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up the machine, builds kaitoctl and walks through what it does today without a cluster:
-# the preset catalog, GPU sizing for a model, and validation of every example workspace.
+# the preset catalog, GPU sizing for a model, the operator's plan for a workspace, and validation of
+# every example workspace.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -15,6 +16,8 @@ step skus --model falcon-40b
 "$kaitoctl" skus --model falcon-40b | head -n 8
 step models show phi-3-mini-4k-instruct
 "$kaitoctl" models show phi-3-mini-4k-instruct
+step plan -f examples/inference/falcon-7b.yaml -o summary
+"$kaitoctl" plan -f examples/inference/falcon-7b.yaml -o summary
 step validate examples/...
 find examples -name '*.yaml' | sort | xargs "$kaitoctl" validate
 step "validate (a workspace that does not fit its GPUs)"
