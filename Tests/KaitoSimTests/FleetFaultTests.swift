@@ -93,7 +93,7 @@ struct FleetFaultTests {
     @Test("Watches are dropped every watchDropInterval seconds of the store's clock")
     func droppedWatches() async throws {
         let fixture = FleetFixture(configuration: FleetConfiguration(faults: FaultPlan(watchDropInterval: 10)))
-        let stream = try await fixture.store.watch(FleetR.nodes)
+        let stream = try await fixture.store.watch(R.nodes)
         var iterator = stream.makeAsyncIterator()
         let first = await fixture.fleet.reconcileOnce()
         #expect(first.nextWakeTime == fixture.clock.now().addingTimeInterval(10))

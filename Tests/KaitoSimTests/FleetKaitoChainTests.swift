@@ -25,9 +25,9 @@ struct KaitoChainDriver {
     func observedObjects() async throws -> [KubernetesObject] {
         let registry = await fixture.store.registry
         let resources: [GroupResource] = [
-            FleetR.nodes.groupResource, FleetR.machines.groupResource, FleetR.nodeClaims.groupResource,
-            FleetR.controllerRevisions.groupResource, FleetR.services.groupResource,
-            FleetR.deployments.groupResource, FleetR.statefulSets.groupResource, FleetR.jobs.groupResource,
+            R.nodes.groupResource, R.machines.groupResource, R.nodeClaims.groupResource,
+            R.controllerRevisions.groupResource, R.services.groupResource,
+            R.deployments.groupResource, R.statefulSets.groupResource, R.jobs.groupResource,
         ]
         var objects: [KubernetesObject] = []
         for resource in resources {
@@ -40,7 +40,7 @@ struct KaitoChainDriver {
 
     /// One reconcile of workspace `name`: plan, then apply the actions and the status.
     mutating func reconcile(_ name: String) async throws -> ReconcilePlan {
-        let stored = try await fixture.get(FleetR.workspaces, namespace, name)
+        let stored = try await fixture.get(R.workspaces, namespace, name)
         let workspace = try Workspace.decode(from: stored, strict: false)
         var configuration = configuration
         configuration.now = fixture.clock.now()
@@ -50,7 +50,7 @@ struct KaitoChainDriver {
         for action in plan.actions {
             try await apply(action, workspace: name)
         }
-        try await fixture.modify(FleetR.workspaces, namespace, name, subresource: .status) { object in
+        try await fixture.modify(R.workspaces, namespace, name, subresource: .status) { object in
             object.setValue(try? KubernetesJSON.jsonValue(of: plan.status), at: ["status"])
         }
         return plan
@@ -84,25 +84,25 @@ struct KaitoChainDriver {
                 descriptor.groupVersionResource, namespace: descriptor.namespaced ? reference.namespace : nil,
                 name: reference.name)
         case .addFinalizer(let finalizer):
-            try await fixture.modify(FleetR.workspaces, namespace, name) { object in
+            try await fixture.modify(R.workspaces, namespace, name) { object in
                 let finalizers = (object.at("metadata.finalizers")?.arrayValue ?? []) + [.string(finalizer)]
                 object.setValue(.array(finalizers), at: ["metadata", "finalizers"])
             }
         case .removeFinalizer(let finalizer):
-            try await fixture.modify(FleetR.workspaces, namespace, name) { object in
+            try await fixture.modify(R.workspaces, namespace, name) { object in
                 let finalizers = (object.at("metadata.finalizers")?.arrayValue ?? []).filter {
                     $0 != .string(finalizer)
                 }
                 object.setValue(.array(finalizers), at: ["metadata", "finalizers"])
             }
         case .setWorkspaceAnnotations(let annotations):
-            try await fixture.modify(FleetR.workspaces, namespace, name) { object in
+            try await fixture.modify(R.workspaces, namespace, name) { object in
                 for (key, value) in annotations {
                     object.setValue(.string(value), at: ["metadata", "annotations", key])
                 }
             }
         case .labelNode(let node, let labels):
-            try await fixture.modify(FleetR.nodes, nil, node) { object in
+            try await fixture.modify(R.nodes, nil, node) { object in
                 for (key, value) in labels { object.setValue(.string(value), at: ["metadata", "labels", key]) }
             }
         }
@@ -119,7 +119,7 @@ struct FleetKaitoChainTests {
         let configuration = PlannerConfiguration(
             provisioner: provisioner, nodeClaimAPIVersion: "karpenter.sh/v1beta1", now: fixture.clock.now())
         var driver = KaitoChainDriver(fixture: fixture, configuration: configuration)
-        try await fixture.create(FleetR.workspaces, try KaitoChainDriver.example("falcon-7b"), namespace: "default")
+        try await fixture.create(R.workspaces, try KaitoChainDriver.example("falcon-7b"), namespace: "default")
 
         var plans: [ReconcilePlan] = []
         for _ in 0..<8 {
@@ -137,25 +137,25 @@ struct FleetKaitoChainTests {
         #expect(driver.skippedKinds.isSubset(of: ["AKSNodeClass"]))
 
         // The node the provisioner made is the worker, labelled for the device plugin, and runs the model server.
-        let claims = provisioner == .machine ? FleetR.machines : FleetR.nodeClaimsBeta
+        let claims = provisioner == .machine ? R.machines : R.nodeClaimsBeta
         let claim = try #require(try await fixture.list(claims).first)
         #expect(final.status.workerNodes == [claim.name])
-        let node = try await fixture.get(FleetR.nodes, claim.name)
+        let node = try await fixture.get(R.nodes, claim.name)
         #expect(fleetLabels(node)["accelerator"] == "nvidia")
         #expect(fleetLabels(node)["apps"] == "falcon-7b")
-        let deployment = try await fixture.get(FleetR.deployments, "default", "workspace-falcon-7b")
+        let deployment = try await fixture.get(R.deployments, "default", "workspace-falcon-7b")
         #expect(fleetInteger(deployment, "status.readyReplicas") == 1)
-        let pod = try #require(try await fixture.list(FleetR.pods, namespace: "default").first)
+        let pod = try #require(try await fixture.list(R.pods, namespace: "default").first)
         #expect(pod.at("spec.nodeName") == .string(claim.name))
         #expect(pod.at("spec.containers")?.arrayValue?.first?["resources"]?["requests"]?["nvidia.com/gpu"] == "2")
-        let endpoints = try await fixture.get(FleetR.endpoints, "default", "workspace-falcon-7b")
+        let endpoints = try await fixture.get(R.endpoints, "default", "workspace-falcon-7b")
         let addresses = endpoints.at("subsets")?.arrayValue?.first?["addresses"]?.arrayValue ?? []
         #expect(addresses.map { $0["ip"] } == [pod.at("status.podIP")])
         let ports = endpoints.at("subsets")?.arrayValue?.first?["ports"]?.arrayValue ?? []
         #expect(Set(ports.compactMap { $0["port"] }) == [5000, 29500])
 
         // The stored workspace carries the status the last plan wrote.
-        let stored = try await fixture.get(FleetR.workspaces, "default", "workspace-falcon-7b")
+        let stored = try await fixture.get(R.workspaces, "default", "workspace-falcon-7b")
         #expect(fleetCondition(stored, "WorkspaceSucceeded")?["status"] == "True")
     }
 
@@ -164,7 +164,7 @@ struct FleetKaitoChainTests {
         let fixture = FleetFixture()
         var workspace = try KaitoChainDriver.example("falcon-7b")
         workspace.setValue("Standard_NC999_v9", at: ["resource", "instanceType"])
-        try await fixture.create(FleetR.workspaces, workspace, namespace: "default")
+        try await fixture.create(R.workspaces, workspace, namespace: "default")
         var driver = KaitoChainDriver(fixture: fixture, configuration: PlannerConfiguration(now: fixture.clock.now()))
         _ = try await driver.reconcile("workspace-falcon-7b")
         await fixture.settle()
@@ -172,7 +172,7 @@ struct FleetKaitoChainTests {
         let succeeded = try #require(plan.status.conditions?[type: WorkspaceConditions.workspaceSucceeded])
         #expect(succeeded.status == .false)
         #expect(succeeded.message == Planner.instanceTypesUnavailable)
-        #expect(try await fixture.list(FleetR.nodes).isEmpty)
+        #expect(try await fixture.list(R.nodes).isEmpty)
     }
 }
 
@@ -188,35 +188,35 @@ struct FleetRunTests {
         let running = Task { await fleet.run() }
         defer { running.cancel() }
 
-        try await fixture.create(FleetR.machines, fleetMachine("wsrun0", labels: ["apps": "falcon"]))
-        let node = try await fleetAwait(store, FleetR.nodes, name: "wsrun0") {
+        try await fixture.create(R.machines, fleetMachine("wsrun0", labels: ["apps": "falcon"]))
+        let node = try await fleetAwait(store, R.nodes, name: "wsrun0") {
             fleetCondition($0, "Ready")?["status"] == "True"
         }
         #expect(node.at("status.capacity")?["nvidia.com/gpu"] == "2")
 
-        try await fixture.create(FleetR.services, fleetService("falcon"), namespace: "default")
+        try await fixture.create(R.services, fleetService("falcon"), namespace: "default")
         try await fixture.create(
-            FleetR.deployments,
+            R.deployments,
             fleetWorkload(
                 "Deployment", "falcon", replicas: 1,
                 podSpec: fleetPodSpec(gpus: 2, affinity: ["apps": "falcon"], tolerate: true)),
             namespace: "default")
-        _ = try await fleetAwait(store, FleetR.deployments, namespace: "default", name: "falcon") {
+        _ = try await fleetAwait(store, R.deployments, namespace: "default", name: "falcon") {
             fleetInteger($0, "status.readyReplicas") == 1
         }
-        _ = try await fleetAwait(store, FleetR.endpoints, namespace: "default", name: "falcon") {
+        _ = try await fleetAwait(store, R.endpoints, namespace: "default", name: "falcon") {
             $0.at("subsets")?.arrayValue?.first?["addresses"]?.arrayValue?.count == 1
         }
 
         // The fleet re-watches after dropped watches: a second node and a second replica still happen.
         await store.dropWatches()
-        try await fixture.create(FleetR.machines, fleetMachine("wsrun1", labels: ["apps": "falcon"]))
-        try await fixture.modify(FleetR.deployments, "default", "falcon") { $0.setValue(2, at: ["spec", "replicas"]) }
-        let deployment = try await fleetAwait(store, FleetR.deployments, namespace: "default", name: "falcon") {
+        try await fixture.create(R.machines, fleetMachine("wsrun1", labels: ["apps": "falcon"]))
+        try await fixture.modify(R.deployments, "default", "falcon") { $0.setValue(2, at: ["spec", "replicas"]) }
+        let deployment = try await fleetAwait(store, R.deployments, namespace: "default", name: "falcon") {
             fleetInteger($0, "status.readyReplicas") == 2
         }
         #expect(fleetCondition(deployment, "Progressing")?["reason"] == "NewReplicaSetAvailable")
-        _ = try await fleetAwait(store, FleetR.endpoints, namespace: "default", name: "falcon") {
+        _ = try await fleetAwait(store, R.endpoints, namespace: "default", name: "falcon") {
             $0.at("subsets")?.arrayValue?.first?["addresses"]?.arrayValue?.count == 2
         }
 
@@ -230,8 +230,8 @@ struct FleetRunTests {
         let fleet = fixture.fleet
         let running = Task { await fleet.run() }
         defer { running.cancel() }
-        let watch = try await fixture.store.watch(FleetR.nodes)
-        try await fixture.create(FleetR.machines, fleetMachine("wsdelayed"))
+        let watch = try await fixture.store.watch(R.nodes)
+        try await fixture.create(R.machines, fleetMachine("wsdelayed"))
         // The fleet's timer sleeps on the manual clock; advancing it wakes the provisioner. The clock is advanced
         // only once a sleeper waits, so the advance cannot come before the pass that set the timer.
         while fixture.clock.sleeperCount == 0 { await Task.yield() }

@@ -9,10 +9,10 @@ struct FleetProvisioningTests {
     @Test("A Machine for Standard_NC12s_v3 becomes a Ready Node with 2 GPUs and the Machine Ready with its node name")
     func machineBecomesNode() async throws {
         let fixture = FleetFixture()
-        try await fixture.create(FleetR.machines, fleetMachine("ws0abc12345", labels: ["apps": "falcon-7b"]))
+        try await fixture.create(R.machines, fleetMachine("ws0abc12345", labels: ["apps": "falcon-7b"]))
         await fixture.settle()
 
-        let node = try await fixture.get(FleetR.nodes, "ws0abc12345")
+        let node = try await fixture.get(R.nodes, "ws0abc12345")
         let labels = fleetLabels(node)
         #expect(labels["node.kubernetes.io/instance-type"] == "Standard_NC12s_v3")
         #expect(labels["kubernetes.io/hostname"] == "ws0abc12345")
@@ -29,7 +29,7 @@ struct FleetProvisioningTests {
         #expect(node.at("spec.taints") == [["key": "sku", "value": "gpu", "effect": "NoSchedule"]])
         #expect(node.at("metadata.ownerReferences")?.arrayValue?.first?["kind"] == "Machine")
 
-        let machine = try await fixture.get(FleetR.machines, "ws0abc12345")
+        let machine = try await fixture.get(R.machines, "ws0abc12345")
         #expect(machine.at("status.nodeName") == "ws0abc12345")
         #expect(machine.at("status.providerID")?.stringValue?.hasPrefix("azure:///subscriptions/") == true)
         #expect(machine.at("status.capacity")?["nvidia.com/gpu"] == "2")
@@ -56,11 +56,11 @@ struct FleetProvisioningTests {
         ])
     func nodeClaimBecomesNode(apiVersion: String) async throws {
         let fixture = FleetFixture()
-        let resource = apiVersion.hasSuffix("v1beta1") ? FleetR.nodeClaimsBeta : FleetR.nodeClaims
+        let resource = apiVersion.hasSuffix("v1beta1") ? R.nodeClaimsBeta : R.nodeClaims
         try await fixture.create(resource, fleetNodeClaim("ws1def67890", apiVersion: apiVersion, labels: ["apps": "x"]))
         await fixture.settle()
 
-        let node = try await fixture.get(FleetR.nodes, "ws1def67890")
+        let node = try await fixture.get(R.nodes, "ws1def67890")
         let labels = fleetLabels(node)
         #expect(labels["karpenter.sh/nodepool"] == "kaito")
         #expect(labels["karpenter.azure.com/sku-name"] == "Standard_NC12s_v3")
@@ -89,7 +89,7 @@ struct FleetProvisioningTests {
     func unknownSKU(kind: String) async throws {
         let fixture = FleetFixture()
         let isMachine = kind == "machine"
-        let resource = isMachine ? FleetR.machines : FleetR.nodeClaims
+        let resource = isMachine ? R.machines : R.nodeClaims
         let claim =
             isMachine
             ? fleetMachine("wsbad", instanceType: "Standard_NC999_v9")
@@ -104,21 +104,21 @@ struct FleetProvisioningTests {
         #expect(launched["message"] == "all requested instance types were unavailable during launch")
         #expect(fleetCondition(stored, "Ready")?["status"] == "False")
         #expect(stored.at("status.nodeName") == nil)
-        #expect(try await fixture.list(FleetR.nodes).isEmpty)
+        #expect(try await fixture.list(R.nodes).isEmpty)
         #expect(ObservedNodeClaim(try KubernetesObject(json: stored)).launchFailure == Planner.instanceTypesUnavailable)
     }
 
     @Test("An AWS SKU is unknown on Azure and known on AWS")
     func cloudDecidesKnownSKUs() async throws {
         let azure = FleetFixture()
-        try await azure.create(FleetR.machines, fleetMachine("wsaws", instanceType: "p4d.24xlarge"))
+        try await azure.create(R.machines, fleetMachine("wsaws", instanceType: "p4d.24xlarge"))
         await azure.settle()
-        #expect(!(await azure.exists(FleetR.nodes, "wsaws")))
+        #expect(!(await azure.exists(R.nodes, "wsaws")))
 
         let aws = FleetFixture(configuration: FleetConfiguration(cloud: .aws))
-        try await aws.create(FleetR.machines, fleetMachine("wsaws", instanceType: "p4d.24xlarge"))
+        try await aws.create(R.machines, fleetMachine("wsaws", instanceType: "p4d.24xlarge"))
         await aws.settle()
-        let node = try await aws.get(FleetR.nodes, "wsaws")
+        let node = try await aws.get(R.nodes, "wsaws")
         #expect(node.at("status.capacity")?["nvidia.com/gpu"] == "8")
         #expect(node.at("status.capacity")?["cpu"] == "96")
         #expect(node.at("spec.providerID")?.stringValue?.hasPrefix("aws:///") == true)
@@ -127,58 +127,58 @@ struct FleetProvisioningTests {
     @Test("Deleting a claim deletes its Node, then the provisioner releases the claim")
     func deletingClaimRemovesNode() async throws {
         let fixture = FleetFixture()
-        try await fixture.create(FleetR.machines, fleetMachine("wsgone"))
+        try await fixture.create(R.machines, fleetMachine("wsgone"))
         await fixture.settle()
-        #expect(await fixture.exists(FleetR.nodes, "wsgone"))
+        #expect(await fixture.exists(R.nodes, "wsgone"))
 
-        let result = try await fixture.store.delete(FleetR.machines, name: "wsgone")
+        let result = try await fixture.store.delete(R.machines, name: "wsgone")
         #expect(result.httpStatusCode == 202)  // held by karpenter.sh/termination
-        #expect(await fixture.exists(FleetR.nodes, "wsgone"))
+        #expect(await fixture.exists(R.nodes, "wsgone"))
         let report = await fixture.settle()
         #expect(report.actions.contains("karpenter: deleted Node wsgone (its Machine is being deleted)"))
-        #expect(!(await fixture.exists(FleetR.nodes, "wsgone")))
-        #expect(!(await fixture.exists(FleetR.machines, "wsgone")))
+        #expect(!(await fixture.exists(R.nodes, "wsgone")))
+        #expect(!(await fixture.exists(R.machines, "wsgone")))
     }
 
     @Test("Without a provisioner finalizer the claim goes at once and its orphaned Node follows")
     func deletingClaimWithoutFinalizer() async throws {
         let fixture = FleetFixture(configuration: FleetConfiguration(claimFinalizer: nil))
-        try await fixture.create(FleetR.nodeClaims, fleetNodeClaim("wsquick", apiVersion: "karpenter.sh/v1"))
+        try await fixture.create(R.nodeClaims, fleetNodeClaim("wsquick", apiVersion: "karpenter.sh/v1"))
         await fixture.settle()
-        #expect(try await fixture.get(FleetR.nodeClaims, "wsquick").at("metadata.finalizers") == nil)
+        #expect(try await fixture.get(R.nodeClaims, "wsquick").at("metadata.finalizers") == nil)
 
-        #expect(try await fixture.store.delete(FleetR.nodeClaims, name: "wsquick").httpStatusCode == 200)
+        #expect(try await fixture.store.delete(R.nodeClaims, name: "wsquick").httpStatusCode == 200)
         await fixture.settle()
-        #expect(!(await fixture.exists(FleetR.nodes, "wsquick")))
+        #expect(!(await fixture.exists(R.nodes, "wsquick")))
     }
 
     @Test("A launched claim whose Node is deleted is deleted too")
     func lostNodeDeletesClaim() async throws {
         let fixture = FleetFixture()
-        try await fixture.create(FleetR.machines, fleetMachine("wslost"))
+        try await fixture.create(R.machines, fleetMachine("wslost"))
         await fixture.settle()
-        _ = try await fixture.store.delete(FleetR.nodes, name: "wslost")
+        _ = try await fixture.store.delete(R.nodes, name: "wslost")
         await fixture.settle()
-        #expect(!(await fixture.exists(FleetR.machines, "wslost")))
+        #expect(!(await fixture.exists(R.machines, "wslost")))
     }
 
     @Test("Provisioning waits for its delay by the store's clock")
     func provisioningDelay() async throws {
         let fixture = FleetFixture(configuration: FleetConfiguration(timing: FleetTiming(nodeProvisioning: 30)))
         let start = fixture.clock.now()
-        try await fixture.create(FleetR.machines, fleetMachine("wsslow"))
+        try await fixture.create(R.machines, fleetMachine("wsslow"))
 
         let first = await fixture.fleet.reconcileOnce()
         #expect(first.actions.isEmpty)
         #expect(first.nextWakeTime == start.addingTimeInterval(30))
         fixture.clock.advance(by: 29)
         #expect(await fixture.fleet.reconcileOnce().actions.isEmpty)
-        #expect(!(await fixture.exists(FleetR.nodes, "wsslow")))
+        #expect(!(await fixture.exists(R.nodes, "wsslow")))
 
         fixture.clock.advance(by: 1)
         await fixture.settle()
-        #expect(await fixture.exists(FleetR.nodes, "wsslow"))
-        let machine = try await fixture.get(FleetR.machines, "wsslow")
+        #expect(await fixture.exists(R.nodes, "wsslow"))
+        let machine = try await fixture.get(R.machines, "wsslow")
         #expect(fleetCondition(machine, "Ready")?["lastTransitionTime"] == .string(RFC3339.string(from: start + 30)))
     }
 

@@ -4,22 +4,6 @@ import Testing
 
 @testable import KaitoSim
 
-/// Resources the fleet tests use.
-enum FleetR {
-    static let machines = GroupVersionResource(group: "karpenter.sh", version: "v1alpha5", resource: "machines")
-    static let nodeClaimsBeta = GroupVersionResource(group: "karpenter.sh", version: "v1beta1", resource: "nodeclaims")
-    static let nodeClaims = GroupVersionResource(group: "karpenter.sh", version: "v1", resource: "nodeclaims")
-    static let nodes = GroupVersionResource(group: "", version: "v1", resource: "nodes")
-    static let pods = GroupVersionResource(group: "", version: "v1", resource: "pods")
-    static let services = GroupVersionResource(group: "", version: "v1", resource: "services")
-    static let endpoints = GroupVersionResource(group: "", version: "v1", resource: "endpoints")
-    static let deployments = GroupVersionResource(group: "apps", version: "v1", resource: "deployments")
-    static let statefulSets = GroupVersionResource(group: "apps", version: "v1", resource: "statefulsets")
-    static let controllerRevisions = GroupVersionResource(
-        group: "apps", version: "v1", resource: "controllerrevisions")
-    static let jobs = GroupVersionResource(group: "batch", version: "v1", resource: "jobs")
-    static let workspaces = GroupVersionResource(group: "kaito.sh", version: "v1alpha1", resource: "workspaces")
-}
 
 /// A store with a manual clock and seeded identifiers, and a fleet beside it.
 struct FleetFixture {

@@ -10,14 +10,14 @@ struct FleetWorkloadTests {
     static func gpuCluster(_ fixture: FleetFixture, plain: Int = 0) async throws {
         for index in 0..<2 {
             try await fixture.create(
-                FleetR.nodes,
+                R.nodes,
                 fleetNode(
                     "gpu-\(index)", gpus: 2,
                     labels: ["apps": "falcon", "node.kubernetes.io/instance-type": "Standard_NC12s_v3"],
                     taints: [fleetSKUTaint]))
         }
         for index in 0..<plain {
-            try await fixture.create(FleetR.nodes, fleetNode("cpu-\(index)"))
+            try await fixture.create(R.nodes, fleetNode("cpu-\(index)"))
         }
     }
 
@@ -28,14 +28,14 @@ struct FleetWorkloadTests {
         let fixture = FleetFixture()
         try await Self.gpuCluster(fixture, plain: 1)
         try await fixture.create(
-            FleetR.deployments, fleetWorkload("Deployment", "falcon", replicas: 2, podSpec: Self.gpuPodSpec),
+            R.deployments, fleetWorkload("Deployment", "falcon", replicas: 2, podSpec: Self.gpuPodSpec),
             namespace: "default")
         await fixture.settle()
 
-        let pods = try await fixture.list(FleetR.pods, namespace: "default")
+        let pods = try await fixture.list(R.pods, namespace: "default")
         #expect(pods.count == 2)
         #expect(Set(pods.compactMap { $0.at("spec.nodeName")?.stringValue }) == ["gpu-0", "gpu-1"])
-        let deployment = try await fixture.get(FleetR.deployments, "default", "falcon")
+        let deployment = try await fixture.get(R.deployments, "default", "falcon")
         for pod in pods {
             let hash = try #require(fleetLabels(pod)["pod-template-hash"])
             #expect(pod.name.hasPrefix("falcon-\(hash)-") && pod.name.count == "falcon-\(hash)-".count + 5)
@@ -65,15 +65,15 @@ struct FleetWorkloadTests {
     func insufficientGPUs() async throws {
         let fixture = FleetFixture()
         try await fixture.create(
-            FleetR.nodes, fleetNode("gpu-0", gpus: 2, labels: ["apps": "falcon"], taints: [fleetSKUTaint]))
-        try await fixture.create(FleetR.nodes, fleetNode("cpu-0"))
-        try await fixture.create(FleetR.nodes, fleetNode("cpu-1", gpus: 4))
+            R.nodes, fleetNode("gpu-0", gpus: 2, labels: ["apps": "falcon"], taints: [fleetSKUTaint]))
+        try await fixture.create(R.nodes, fleetNode("cpu-0"))
+        try await fixture.create(R.nodes, fleetNode("cpu-1", gpus: 4))
         try await fixture.create(
-            FleetR.deployments, fleetWorkload("Deployment", "falcon", replicas: 2, podSpec: Self.gpuPodSpec),
+            R.deployments, fleetWorkload("Deployment", "falcon", replicas: 2, podSpec: Self.gpuPodSpec),
             namespace: "default")
         await fixture.settle()
 
-        let pods = try await fixture.list(FleetR.pods, namespace: "default")
+        let pods = try await fixture.list(R.pods, namespace: "default")
         let pending = pods.filter { $0.at("status.phase") == "Pending" }
         #expect(pods.filter { $0.at("status.phase") == "Running" }.count == 1)
         let stuck = try #require(pending.first)
@@ -86,7 +86,7 @@ struct FleetWorkloadTests {
             scheduled["message"]?.stringValue
                 == "0/3 nodes are available: 1 Insufficient nvidia.com/gpu, "
                 + "2 node(s) didn't match Pod's node affinity/selector.")
-        let deployment = try await fixture.get(FleetR.deployments, "default", "falcon")
+        let deployment = try await fixture.get(R.deployments, "default", "falcon")
         #expect(fleetInteger(deployment, "status.readyReplicas") == 1)
         #expect(fleetInteger(deployment, "status.unavailableReplicas") == 1)
         #expect(fleetCondition(deployment, "Available")?["status"] == "False")
@@ -101,12 +101,12 @@ struct FleetWorkloadTests {
         let fixture = FleetFixture()
         try await Self.gpuCluster(fixture)
         try await fixture.create(
-            FleetR.deployments,
+            R.deployments,
             fleetWorkload(
                 "Deployment", "plain", replicas: 1, podSpec: fleetPodSpec(gpus: 1, affinity: ["apps": "falcon"])),
             namespace: "default")
         await fixture.settle()
-        let pod = try #require(try await fixture.list(FleetR.pods, namespace: "default").first)
+        let pod = try #require(try await fixture.list(R.pods, namespace: "default").first)
         #expect(pod.at("status.phase") == "Pending")
         #expect(
             fleetCondition(pod, "PodScheduled")?["message"]
@@ -118,7 +118,7 @@ struct FleetWorkloadTests {
         let fixture = FleetFixture()
         try await Self.gpuCluster(fixture)
         try await fixture.create(
-            FleetR.deployments,
+            R.deployments,
             fleetWorkload(
                 "Deployment", "other", replicas: 1,
                 podSpec: fleetPodSpec(gpus: 1, affinity: ["apps": "phi"], tolerate: true)),
@@ -126,9 +126,9 @@ struct FleetWorkloadTests {
         var selecting = fleetWorkload(
             "Deployment", "selecting", replicas: 1, podSpec: fleetPodSpec(tolerate: true))
         selecting.setValue(["disk": "ssd"], at: ["spec", "template", "spec", "nodeSelector"])
-        try await fixture.create(FleetR.deployments, selecting, namespace: "default")
+        try await fixture.create(R.deployments, selecting, namespace: "default")
         await fixture.settle()
-        for pod in try await fixture.list(FleetR.pods, namespace: "default") {
+        for pod in try await fixture.list(R.pods, namespace: "default") {
             #expect(pod.at("status.phase") == "Pending")
             #expect(
                 fleetCondition(pod, "PodScheduled")?["message"]
@@ -202,12 +202,12 @@ struct FleetWorkloadTests {
     @Test("A node that is not Ready takes no pods")
     func notReadyNode() async throws {
         let fixture = FleetFixture()
-        try await fixture.create(FleetR.nodes, fleetNode("sick", ready: false))
+        try await fixture.create(R.nodes, fleetNode("sick", ready: false))
         try await fixture.create(
-            FleetR.deployments, fleetWorkload("Deployment", "web", replicas: 1, podSpec: fleetPodSpec()),
+            R.deployments, fleetWorkload("Deployment", "web", replicas: 1, podSpec: fleetPodSpec()),
             namespace: "default")
         await fixture.settle()
-        let pod = try #require(try await fixture.list(FleetR.pods, namespace: "default").first)
+        let pod = try #require(try await fixture.list(R.pods, namespace: "default").first)
         #expect(
             fleetCondition(pod, "PodScheduled")?["message"]
                 == "0/1 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/not-ready: }.")
@@ -218,7 +218,7 @@ struct FleetWorkloadTests {
         let fixture = FleetFixture()
         try await Self.gpuCluster(fixture)
         try await fixture.create(
-            FleetR.statefulSets,
+            R.statefulSets,
             fleetWorkload(
                 "StatefulSet", "llama", replicas: 2, podSpec: Self.gpuPodSpec,
                 extraSpec: ["podManagementPolicy": .string(policy), "serviceName": "llama-headless"]),
@@ -232,7 +232,7 @@ struct FleetWorkloadTests {
                     "kube-controller-manager: created Pod default/llama-1",
                 ])
         }
-        let pods = try await fixture.list(FleetR.pods, namespace: "default")
+        let pods = try await fixture.list(R.pods, namespace: "default")
         #expect(pods.map(\.name) == ["llama-0", "llama-1"])
         for pod in pods {
             #expect(fleetLabels(pod)["statefulset.kubernetes.io/pod-name"] == .some(pod.name))
@@ -240,7 +240,7 @@ struct FleetWorkloadTests {
             #expect(pod.at("spec.subdomain") == "llama-headless")
             #expect(pod.at("status.phase") == "Running")
         }
-        let statefulSet = try await fixture.get(FleetR.statefulSets, "default", "llama")
+        let statefulSet = try await fixture.get(R.statefulSets, "default", "llama")
         #expect(fleetInteger(statefulSet, "status.replicas") == 2)
         #expect(fleetInteger(statefulSet, "status.readyReplicas") == 2)
         #expect(fleetInteger(statefulSet, "status.currentReplicas") == 2)
@@ -251,54 +251,54 @@ struct FleetWorkloadTests {
     @Test("Scaling down removes pods; scaling up adds them")
     func scaling() async throws {
         let fixture = FleetFixture()
-        try await fixture.create(FleetR.nodes, fleetNode("node-0"))
+        try await fixture.create(R.nodes, fleetNode("node-0"))
         try await fixture.create(
-            FleetR.deployments, fleetWorkload("Deployment", "web", replicas: 3, podSpec: fleetPodSpec()),
+            R.deployments, fleetWorkload("Deployment", "web", replicas: 3, podSpec: fleetPodSpec()),
             namespace: "default")
         try await fixture.create(
-            FleetR.statefulSets, fleetWorkload("StatefulSet", "db", replicas: 2, podSpec: fleetPodSpec()),
+            R.statefulSets, fleetWorkload("StatefulSet", "db", replicas: 2, podSpec: fleetPodSpec()),
             namespace: "default")
         await fixture.settle()
-        #expect(try await fixture.list(FleetR.pods, namespace: "default", labelSelector: "app=web").count == 3)
+        #expect(try await fixture.list(R.pods, namespace: "default", labelSelector: "app=web").count == 3)
 
-        try await fixture.modify(FleetR.deployments, "default", "web") { $0.setValue(1, at: ["spec", "replicas"]) }
-        try await fixture.modify(FleetR.statefulSets, "default", "db") { $0.setValue(1, at: ["spec", "replicas"]) }
+        try await fixture.modify(R.deployments, "default", "web") { $0.setValue(1, at: ["spec", "replicas"]) }
+        try await fixture.modify(R.statefulSets, "default", "db") { $0.setValue(1, at: ["spec", "replicas"]) }
         await fixture.settle()
-        #expect(try await fixture.list(FleetR.pods, namespace: "default", labelSelector: "app=web").count == 1)
+        #expect(try await fixture.list(R.pods, namespace: "default", labelSelector: "app=web").count == 1)
         #expect(
-            try await fixture.list(FleetR.pods, namespace: "default", labelSelector: "app=db").map(\.name) == ["db-0"])
-        let deployment = try await fixture.get(FleetR.deployments, "default", "web")
+            try await fixture.list(R.pods, namespace: "default", labelSelector: "app=db").map(\.name) == ["db-0"])
+        let deployment = try await fixture.get(R.deployments, "default", "web")
         #expect(fleetInteger(deployment, "status.replicas") == 1)
         #expect(fleetInteger(deployment, "status.readyReplicas") == 1)
         #expect(fleetInteger(deployment, "status.observedGeneration") == 2)
-        #expect(fleetInteger(try await fixture.get(FleetR.statefulSets, "default", "db"), "status.replicas") == 1)
+        #expect(fleetInteger(try await fixture.get(R.statefulSets, "default", "db"), "status.replicas") == 1)
 
-        try await fixture.modify(FleetR.deployments, "default", "web") { $0.setValue(2, at: ["spec", "replicas"]) }
+        try await fixture.modify(R.deployments, "default", "web") { $0.setValue(2, at: ["spec", "replicas"]) }
         await fixture.settle()
-        #expect(try await fixture.list(FleetR.pods, namespace: "default", labelSelector: "app=web").count == 2)
+        #expect(try await fixture.list(R.pods, namespace: "default", labelSelector: "app=web").count == 2)
     }
 
     @Test("A template change replaces the Deployment's pods")
     func templateChange() async throws {
         let fixture = FleetFixture()
-        try await fixture.create(FleetR.nodes, fleetNode("node-0"))
+        try await fixture.create(R.nodes, fleetNode("node-0"))
         try await fixture.create(
-            FleetR.deployments, fleetWorkload("Deployment", "web", replicas: 2, podSpec: fleetPodSpec()),
+            R.deployments, fleetWorkload("Deployment", "web", replicas: 2, podSpec: fleetPodSpec()),
             namespace: "default")
         await fixture.settle()
-        let before = Set(try await fixture.list(FleetR.pods, namespace: "default").map(\.name))
+        let before = Set(try await fixture.list(R.pods, namespace: "default").map(\.name))
 
-        try await fixture.modify(FleetR.deployments, "default", "web") {
+        try await fixture.modify(R.deployments, "default", "web") {
             var containers = $0.at("spec.template.spec.containers")?.arrayValue ?? []
             containers[0].setValue("nginx:1.27", at: ["image"])
             $0.setValue(.array(containers), at: ["spec", "template", "spec", "containers"])
         }
         await fixture.settle()
-        let after = try await fixture.list(FleetR.pods, namespace: "default")
+        let after = try await fixture.list(R.pods, namespace: "default")
         #expect(after.count == 2)
         #expect(before.isDisjoint(with: after.map(\.name)))
         #expect(after.allSatisfy { $0.at("spec.containers")?.arrayValue?.first?["image"] == "nginx:1.27" })
-        let deployment = try await fixture.get(FleetR.deployments, "default", "web")
+        let deployment = try await fixture.get(R.deployments, "default", "web")
         #expect(fleetInteger(deployment, "status.updatedReplicas") == 2)
         #expect(fleetInteger(deployment, "status.readyReplicas") == 2)
         #expect(fleetCondition(deployment, "Progressing")?["reason"] == "NewReplicaSetAvailable")
@@ -310,14 +310,14 @@ struct FleetWorkloadTests {
     func progressDeadline() async throws {
         let fixture = FleetFixture()
         try await fixture.create(
-            FleetR.deployments, fleetWorkload("Deployment", "stuck", replicas: 1, podSpec: fleetPodSpec(gpus: 1)),
+            R.deployments, fleetWorkload("Deployment", "stuck", replicas: 1, podSpec: fleetPodSpec(gpus: 1)),
             namespace: "default")
         let report = await fixture.settle()
         #expect(report.nextWakeTime == fixture.clock.now().addingTimeInterval(601))
         fixture.clock.advance(by: 601)
         await fixture.settle()
         let progressing = try #require(
-            fleetCondition(try await fixture.get(FleetR.deployments, "default", "stuck"), "Progressing"))
+            fleetCondition(try await fixture.get(R.deployments, "default", "stuck"), "Progressing"))
         #expect(progressing["status"] == "False")
         #expect(progressing["reason"] == "ProgressDeadlineExceeded")
     }
@@ -325,12 +325,12 @@ struct FleetWorkloadTests {
     @Test("A Job's pod runs, the Job reports it active and ready, then complete")
     func jobCompletes() async throws {
         let fixture = FleetFixture()
-        try await fixture.create(FleetR.nodes, fleetNode("node-0"))
+        try await fixture.create(R.nodes, fleetNode("node-0"))
         let watch = try await fixture.store.watch(
-            FleetR.jobs, namespace: "default", options: WatchOptions(allowBookmarks: true))
+            R.jobs, namespace: "default", options: WatchOptions(allowBookmarks: true))
         var iterator = watch.makeAsyncIterator()
         try await fixture.create(
-            FleetR.jobs,
+            R.jobs,
             [
                 "apiVersion": "batch/v1", "kind": "Job", "metadata": ["name": "tune"],
                 "spec": [
@@ -342,12 +342,12 @@ struct FleetWorkloadTests {
             ], namespace: "default")
         await fixture.settle()
 
-        let job = try await fixture.get(FleetR.jobs, "default", "tune")
+        let job = try await fixture.get(R.jobs, "default", "tune")
         #expect(fleetInteger(job, "status.succeeded") == 1)
         #expect(job.at("status.active") == nil)
         #expect(job.at("status.completionTime") != nil && job.at("status.startTime") != nil)
         #expect(fleetCondition(job, "Complete")?["status"] == "True")
-        let pods = try await fixture.list(FleetR.pods, namespace: "default")
+        let pods = try await fixture.list(R.pods, namespace: "default")
         #expect(pods.count == 1)
         let pod = try #require(pods.first)
         #expect(pod.name.hasPrefix("tune-") && pod.name.count == "tune-".count + 5)
@@ -370,15 +370,15 @@ struct FleetWorkloadTests {
     @Test("Endpoints list the ready pods of a Service, with resolved ports, and follow them")
     func endpointsFollowReadyPods() async throws {
         let fixture = FleetFixture()
-        try await fixture.create(FleetR.nodes, fleetNode("node-0"))
-        try await fixture.create(FleetR.services, fleetService("web", targetPort: "http"), namespace: "default")
+        try await fixture.create(R.nodes, fleetNode("node-0"))
+        try await fixture.create(R.services, fleetService("web", targetPort: "http"), namespace: "default")
         try await fixture.create(
-            FleetR.deployments, fleetWorkload("Deployment", "web", replicas: 2, podSpec: fleetPodSpec(port: 8080)),
+            R.deployments, fleetWorkload("Deployment", "web", replicas: 2, podSpec: fleetPodSpec(port: 8080)),
             namespace: "default")
         await fixture.settle()
 
-        let pods = try await fixture.list(FleetR.pods, namespace: "default")
-        var endpoints = try await fixture.get(FleetR.endpoints, "default", "web")
+        let pods = try await fixture.list(R.pods, namespace: "default")
+        var endpoints = try await fixture.get(R.endpoints, "default", "web")
         var subset = try #require(endpoints.at("subsets")?.arrayValue?.first)
         let addresses = subset["addresses"]?.arrayValue ?? []
         #expect(
@@ -389,7 +389,7 @@ struct FleetWorkloadTests {
 
         // A pod that stops being ready moves to notReadyAddresses.
         let first = try #require(pods.first)
-        try await fixture.modify(FleetR.pods, "default", first.name, subresource: .status) { pod in
+        try await fixture.modify(R.pods, "default", first.name, subresource: .status) { pod in
             var conditions = pod.at("status.conditions")?.arrayValue ?? []
             for index in conditions.indices where conditions[index]["type"] == "Ready" {
                 conditions[index].setValue("False", at: ["status"])
@@ -397,37 +397,37 @@ struct FleetWorkloadTests {
             pod.setValue(.array(conditions), at: ["status", "conditions"])
         }
         await fixture.settle()
-        endpoints = try await fixture.get(FleetR.endpoints, "default", "web")
+        endpoints = try await fixture.get(R.endpoints, "default", "web")
         subset = try #require(endpoints.at("subsets")?.arrayValue?.first)
         #expect(subset["addresses"]?.arrayValue?.count == 1)
         #expect(subset["notReadyAddresses"]?.arrayValue?.first?["targetRef"]?["name"] == .string(first.name))
 
         // Scaling to zero empties the Endpoints; deleting the Service deletes them.
-        try await fixture.modify(FleetR.deployments, "default", "web") { $0.setValue(0, at: ["spec", "replicas"]) }
+        try await fixture.modify(R.deployments, "default", "web") { $0.setValue(0, at: ["spec", "replicas"]) }
         await fixture.settle()
-        #expect(try await fixture.get(FleetR.endpoints, "default", "web").at("subsets") == nil)
-        _ = try await fixture.store.delete(FleetR.services, namespace: "default", name: "web")
+        #expect(try await fixture.get(R.endpoints, "default", "web").at("subsets") == nil)
+        _ = try await fixture.store.delete(R.services, namespace: "default", name: "web")
         await fixture.settle()
-        #expect(!(await fixture.exists(FleetR.endpoints, "default", "web")))
+        #expect(!(await fixture.exists(R.endpoints, "default", "web")))
     }
 
     @Test("With publishNotReadyAddresses every pod with an address is listed as ready")
     func publishNotReady() async throws {
         let fixture = FleetFixture()
-        try await fixture.create(FleetR.nodes, fleetNode("node-0"))
+        try await fixture.create(R.nodes, fleetNode("node-0"))
         try await fixture.create(
-            FleetR.services, fleetService("web", targetPort: 5000, publishNotReady: true), namespace: "default")
+            R.services, fleetService("web", targetPort: 5000, publishNotReady: true), namespace: "default")
         try await fixture.create(
-            FleetR.deployments, fleetWorkload("Deployment", "web", replicas: 1, podSpec: fleetPodSpec()),
+            R.deployments, fleetWorkload("Deployment", "web", replicas: 1, podSpec: fleetPodSpec()),
             namespace: "default")
         await fixture.settle()
-        let pod = try #require(try await fixture.list(FleetR.pods, namespace: "default").first)
-        try await fixture.modify(FleetR.pods, "default", pod.name, subresource: .status) {
+        let pod = try #require(try await fixture.list(R.pods, namespace: "default").first)
+        try await fixture.modify(R.pods, "default", pod.name, subresource: .status) {
             $0.setValue([], at: ["status", "conditions"])
         }
         await fixture.settle()
         let subset = try #require(
-            try await fixture.get(FleetR.endpoints, "default", "web").at("subsets")?.arrayValue?.first)
+            try await fixture.get(R.endpoints, "default", "web").at("subsets")?.arrayValue?.first)
         #expect(subset["addresses"]?.arrayValue?.count == 1)
         #expect(subset["notReadyAddresses"] == nil)
         #expect(subset["ports"] == [["name": "http", "port": 5000, "protocol": "TCP"]])
@@ -436,46 +436,46 @@ struct FleetWorkloadTests {
     @Test("Pods of a deleted node are deleted and replaced")
     func podsOfLostNode() async throws {
         let fixture = FleetFixture()
-        try await fixture.create(FleetR.nodes, fleetNode("node-0"))
+        try await fixture.create(R.nodes, fleetNode("node-0"))
         try await fixture.create(
-            FleetR.deployments, fleetWorkload("Deployment", "web", replicas: 1, podSpec: fleetPodSpec()),
+            R.deployments, fleetWorkload("Deployment", "web", replicas: 1, podSpec: fleetPodSpec()),
             namespace: "default")
         await fixture.settle()
-        let original = try #require(try await fixture.list(FleetR.pods, namespace: "default").first)
-        _ = try await fixture.store.delete(FleetR.nodes, name: "node-0")
+        let original = try #require(try await fixture.list(R.pods, namespace: "default").first)
+        _ = try await fixture.store.delete(R.nodes, name: "node-0")
         await fixture.settle()
-        let replacement = try #require(try await fixture.list(FleetR.pods, namespace: "default").first)
+        let replacement = try #require(try await fixture.list(R.pods, namespace: "default").first)
         #expect(replacement.name != original.name)
         #expect(replacement.at("status.phase") == "Pending")
         #expect(
-            fleetInteger(try await fixture.get(FleetR.deployments, "default", "web"), "status.readyReplicas") == nil)
+            fleetInteger(try await fixture.get(R.deployments, "default", "web"), "status.readyReplicas") == nil)
     }
 
     @Test("Deleting a Deployment lets the garbage collector remove its pods")
     func deploymentDeletion() async throws {
         let fixture = FleetFixture()
-        try await fixture.create(FleetR.nodes, fleetNode("node-0"))
+        try await fixture.create(R.nodes, fleetNode("node-0"))
         try await fixture.create(
-            FleetR.deployments, fleetWorkload("Deployment", "web", replicas: 2, podSpec: fleetPodSpec()),
+            R.deployments, fleetWorkload("Deployment", "web", replicas: 2, podSpec: fleetPodSpec()),
             namespace: "default")
         await fixture.settle()
-        _ = try await fixture.store.delete(FleetR.deployments, namespace: "default", name: "web")
+        _ = try await fixture.store.delete(R.deployments, namespace: "default", name: "web")
         await fixture.settle()
-        #expect(try await fixture.list(FleetR.pods, namespace: "default").isEmpty)
+        #expect(try await fixture.list(R.pods, namespace: "default").isEmpty)
     }
 
     @Test("Scheduling, startup and pod creation wait for their delays")
     func workloadDelays() async throws {
         let timing = FleetTiming(podCreation: 1, podScheduling: 2, containerStartup: 3)
         let fixture = FleetFixture(configuration: FleetConfiguration(timing: timing))
-        try await fixture.create(FleetR.nodes, fleetNode("node-0"))
+        try await fixture.create(R.nodes, fleetNode("node-0"))
         try await fixture.create(
-            FleetR.deployments, fleetWorkload("Deployment", "web", replicas: 1, podSpec: fleetPodSpec()),
+            R.deployments, fleetWorkload("Deployment", "web", replicas: 1, podSpec: fleetPodSpec()),
             namespace: "default")
         var phases: [String] = []
         for _ in 0..<8 {
             await fixture.settle()
-            let pod = try await fixture.list(FleetR.pods, namespace: "default").first
+            let pod = try await fixture.list(R.pods, namespace: "default").first
             let phase = pod.map {
                 "\($0.at("status.phase")?.stringValue ?? "")@\($0.at("spec.nodeName")?.stringValue ?? "-")"
             }

@@ -26,8 +26,8 @@ private func proxy(_ service: String, _ path: String, namespace: String = "defau
 
 /// A GPU node, a Service and a one-pod Deployment whose container image names vLLM.
 private func seedVLLM(_ fixture: FleetFixture) async throws {
-    try await fixture.create(FleetR.nodes, fleetNode("gpu0", gpus: 2))
-    try await fixture.create(FleetR.services, fleetService("llama"), namespace: "default")
+    try await fixture.create(R.nodes, fleetNode("gpu0", gpus: 2))
+    try await fixture.create(R.services, fleetService("llama"), namespace: "default")
     let podSpec: JSONValue = [
         "containers": [
             [
@@ -37,7 +37,7 @@ private func seedVLLM(_ fixture: FleetFixture) async throws {
         ]
     ]
     try await fixture.create(
-        FleetR.deployments, fleetWorkload("Deployment", "llama", replicas: 1, podSpec: podSpec), namespace: "default")
+        R.deployments, fleetWorkload("Deployment", "llama", replicas: 1, podSpec: podSpec), namespace: "default")
     await fixture.settle()
 }
 
@@ -47,9 +47,9 @@ struct ServiceProxyTests {
     func unavailable() async throws {
         let fixture = FleetFixture()
         // Pods that need a GPU stay Pending without nodes: the Endpoints have no addresses.
-        try await fixture.create(FleetR.services, fleetService("falcon"), namespace: "default")
+        try await fixture.create(R.services, fleetService("falcon"), namespace: "default")
         try await fixture.create(
-            FleetR.deployments, fleetWorkload("Deployment", "falcon", replicas: 1, podSpec: fleetPodSpec(gpus: 1)),
+            R.deployments, fleetWorkload("Deployment", "falcon", replicas: 1, podSpec: fleetPodSpec(gpus: 1)),
             namespace: "default")
         await fixture.settle()
         try await withProxyServer(fixture) { http in
@@ -75,7 +75,7 @@ struct ServiceProxyTests {
     func falconThroughProxy() async throws {
         let fixture = FleetFixture()
         var driver = KaitoChainDriver(fixture: fixture, configuration: PlannerConfiguration(now: fixture.clock.now()))
-        try await fixture.create(FleetR.workspaces, try KaitoChainDriver.example("falcon-7b"), namespace: "default")
+        try await fixture.create(R.workspaces, try KaitoChainDriver.example("falcon-7b"), namespace: "default")
         try await withProxyServer(fixture) { http in
             // Before the workspace is ready the proxy answers 404 (no Service yet) or 503 (no Ready pods).
             var before: [Int] = []

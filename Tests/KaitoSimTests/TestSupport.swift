@@ -16,6 +16,12 @@ enum R {
     static let jobs = GroupVersionResource(group: "batch", version: "v1", resource: "jobs")
     static let workspaces = GroupVersionResource(group: "kaito.sh", version: "v1alpha1", resource: "workspaces")
     static let nodeClaims = GroupVersionResource(group: "karpenter.sh", version: "v1", resource: "nodeclaims")
+    static let nodeClaimsBeta = GroupVersionResource(group: "karpenter.sh", version: "v1beta1", resource: "nodeclaims")
+    static let machines = GroupVersionResource(group: "karpenter.sh", version: "v1alpha5", resource: "machines")
+    static let endpoints = GroupVersionResource(group: "", version: "v1", resource: "endpoints")
+    static let statefulSets = GroupVersionResource(group: "apps", version: "v1", resource: "statefulsets")
+    static let controllerRevisions = GroupVersionResource(
+        group: "apps", version: "v1", resource: "controllerrevisions")
     static let crds = GroupVersionResource(
         group: "apiextensions.k8s.io", version: "v1", resource: "customresourcedefinitions")
 }
