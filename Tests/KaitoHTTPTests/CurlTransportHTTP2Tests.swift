@@ -10,53 +10,14 @@ import NIOSSL
 import ServiceLifecycle
 import Testing
 
-/// Runs a Hummingbird server that offers HTTP/2 and HTTP/1.1 over TLS (ALPN) on 127.0.0.1 with an OS-chosen
-/// port for the duration of `body`, then shuts it down; the HTTP/2 counterpart of ``withTestServer``.
+/// Runs a Hummingbird server that offers HTTP/2 and HTTP/1.1 over TLS (ALPN) on 127.0.0.1 for the duration of
+/// `body`; the HTTP/2 counterpart of ``withTestServer(_:tls:_:)``.
 private func withHTTP2TestServer<T: Sendable>(
     _ router: Router<TestContext>,
     tls: TLSConfiguration,
     _ body: (_ port: Int) async throws -> T
 ) async throws -> T {
-    var logger = Logger(label: "kaito-http2-test-server")
-    logger.logLevel = .error
-    let (ports, portContinuation) = AsyncStream<Int>.makeStream()
-    let app = Application(
-        router: router,
-        server: try .http2Upgrade(tlsConfiguration: tls),
-        configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
-        onServerRunning: { channel in
-            portContinuation.yield(channel.localAddress?.port ?? -1)
-            portContinuation.finish()
-        },
-        logger: logger
-    )
-    let serviceGroup = ServiceGroup(
-        configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger)
-    )
-    return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask {
-            try await serviceGroup.run()
-        }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next(), port > 0 else {
-            await serviceGroup.triggerGracefulShutdown()
-            throw TestServerError(description: "the HTTP/2 test server did not report a listening port")
-        }
-        let result: Result<T, any Error>
-        do {
-            result = .success(try await body(port))
-        } catch {
-            result = .failure(error)
-        }
-        await serviceGroup.triggerGracefulShutdown()
-        group.addTask {
-            try await Task.sleep(for: .seconds(15))
-            throw TestServerError(description: "the HTTP/2 test server did not shut down within 15 s")
-        }
-        defer { group.cancelAll() }
-        try await group.next()
-        return try result.get()
-    }
+    try await withTestServer(router, server: try .http2Upgrade(tlsConfiguration: tls), body)
 }
 
 extension TestContext {

@@ -49,10 +49,20 @@ func withTestServer<T: Sendable>(
     tls: TLSConfiguration? = nil,
     _ body: (_ port: Int) async throws -> T
 ) async throws -> T {
+    let server: HTTPServerBuilder = try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1()
+    return try await withTestServer(router, server: server, body)
+}
+
+/// Runs a Hummingbird server built by `server` (HTTP/1.1, TLS, HTTP/2 upgrade) on 127.0.0.1 with an OS-chosen
+/// port for the duration of `body`, then shuts it down.
+func withTestServer<T: Sendable>(
+    _ router: Router<TestContext>,
+    server: HTTPServerBuilder,
+    _ body: (_ port: Int) async throws -> T
+) async throws -> T {
     var logger = Logger(label: "kaito-http-test-server")
     logger.logLevel = .error
     let (ports, portContinuation) = AsyncStream<Int>.makeStream()
-    let server: HTTPServerBuilder = try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1()
     let app = Application(
         router: router,
         server: server,
