@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .library(name: "KaitoCore", targets: ["KaitoCore"]),
         .library(name: "KaitoHTTP", targets: ["KaitoHTTP"]),
+        .library(name: "KaitoK8s", targets: ["KaitoK8s"]),
         .library(name: "KaitoSim", targets: ["KaitoSim"]),
         .executable(name: "kaitoctl", targets: ["kaitoctl"]),
         .executable(name: "kaito-sim", targets: ["kaito-sim"]),
@@ -40,6 +41,17 @@ let package = Package(
         .target(
             name: "KaitoHTTP",
             dependencies: ["CCurl", .product(name: "HTTPTypes", package: "swift-http-types")],
+            swiftSettings: strictSwift6
+        ),
+        .target(
+            name: "KaitoK8s",
+            dependencies: [
+                "KaitoCore",
+                "KaitoHTTP",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: strictSwift6
         ),
         .target(
@@ -76,6 +88,12 @@ let package = Package(
         .testTarget(
             name: "KaitoSimTests",
             dependencies: ["KaitoSim", "KaitoCore", "KaitoHTTP"],
+            swiftSettings: strictSwift6
+        ),
+        .testTarget(
+            name: "KaitoK8sTests",
+            dependencies: ["KaitoK8s", "KaitoSim", "KaitoCore", "KaitoHTTP"],
+            exclude: ["Fixtures"],
             swiftSettings: strictSwift6
         ),
         .testTarget(

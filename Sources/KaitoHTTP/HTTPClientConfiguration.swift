@@ -54,7 +54,7 @@ public struct HTTPClientConfiguration: Sendable, Equatable {
 
 extension HTTPClientConfiguration {
     /// Bytes of a PEM document, or the path of a file holding one.
-    public enum PEMSource: Sendable, Equatable {
+    public enum PEMSource: Sendable, Hashable {
         /// PEM text held in memory, such as a kubeconfig's `certificate-authority-data` after base64 decoding.
         case pem(Data)
         /// A file holding PEM text, such as a kubeconfig's `certificate-authority` path.
@@ -72,7 +72,7 @@ extension HTTPClientConfiguration {
     }
 
     /// A client certificate and its private key, presented when the server asks for one.
-    public struct ClientIdentity: Sendable, Equatable {
+    public struct ClientIdentity: Sendable, Hashable {
         /// The client certificate (PEM), optionally followed by its intermediates.
         public var certificate: PEMSource
         /// The private key of the certificate (PEM, unencrypted).
