@@ -1,3 +1,5 @@
+import Foundation
+
 /// An authenticated identity: a user name and the groups it belongs to (`user.Info`).
 public struct SimUser: Sendable, Hashable, CustomStringConvertible {
     /// The user name, such as `kaito-admin` or `system:anonymous`.
@@ -26,19 +28,98 @@ public struct SimUser: Sendable, Hashable, CustomStringConvertible {
 /// Like a real API server, a request with a bad credential gets 401; a request with no credential at all is the
 /// anonymous user (``SimUser/anonymous``) when ``anonymousEnabled`` is set, and 401 otherwise.
 public struct SimAuthentication: Sendable {
-    /// Accepted bearer tokens and the user each one authenticates.
+    /// Bearer tokens fixed for the server's lifetime, and the user each stands for.
     public var tokens: [String: SimUser]
-    /// Whether requests without credentials proceed as `system:anonymous` (the API server's `--anonymous-auth`).
+    /// Bearer tokens that tests add and revoke while the server runs (rotated token files, expiring exec
+    /// plugin credentials); consulted after ``tokens``.
+    public var liveTokens: SimTokenRegistry?
+    /// HTTP basic-auth users by user name.
+    public var basicUsers: [String: SimBasicUser]
+    /// Whether requests without credentials are served as `system:anonymous`.
     public var anonymousEnabled: Bool
 
-    /// Creates settings; by default no tokens and anonymous requests allowed.
-    public init(tokens: [String: SimUser] = [:], anonymousEnabled: Bool = true) {
+    /// Creates an authentication setup.
+    public init(
+        tokens: [String: SimUser] = [:], liveTokens: SimTokenRegistry? = nil,
+        basicUsers: [String: SimBasicUser] = [:], anonymousEnabled: Bool = true
+    ) {
         self.tokens = tokens
+        self.liveTokens = liveTokens
+        self.basicUsers = basicUsers
         self.anonymousEnabled = anonymousEnabled
+    }
+
+    func user(forToken token: String) -> SimUser? {
+        tokens[token] ?? liveTokens?.user(forToken: token)
+    }
+
+    /// The user of a `Basic` credential (base64 of `user:password`), or `nil` when it does not match.
+    func user(forBasic credential: String) -> SimUser? {
+        guard let decoded = Data(base64Encoded: credential).flatMap({ String(data: $0, encoding: .utf8) }),
+            let colon = decoded.firstIndex(of: ":")
+        else { return nil }
+        let name = String(decoded[..<colon])
+        let password = String(decoded[decoded.index(after: colon)...])
+        guard let entry = basicUsers[name], entry.password == password else { return nil }
+        return entry.user
     }
 }
 
-/// One permission, in the shape of an RBAC `PolicyRule`; `*` matches anything in each set.
+/// A basic-auth account: the password and the user it authenticates as.
+public struct SimBasicUser: Sendable {
+    /// The password.
+    public var password: String
+    /// The user.
+    public var user: SimUser
+
+    /// Creates an account.
+    public init(password: String, user: SimUser) {
+        self.password = password
+        self.user = user
+    }
+}
+
+/// Bearer tokens that can change while a server runs: add one, revoke one, and count how often each was used.
+public final class SimTokenRegistry: @unchecked Sendable {
+    private let lock = NSLock()
+    private var users: [String: SimUser]
+    private var uses: [String: Int] = [:]
+
+    /// Creates a registry with initial tokens.
+    public init(_ tokens: [String: SimUser] = [:]) {
+        self.users = tokens
+    }
+
+    /// Accepts `token` as `user` from now on.
+    public func set(_ token: String, user: SimUser) {
+        lock.lock()
+        defer { lock.unlock() }
+        users[token] = user
+    }
+
+    /// Rejects `token` from now on (requests carrying it get 401).
+    public func revoke(_ token: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        users[token] = nil
+    }
+
+    /// How many requests were authenticated with `token`.
+    public func useCount(of token: String) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return uses[token, default: 0]
+    }
+
+    func user(forToken token: String) -> SimUser? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let user = users[token] else { return nil }
+        uses[token, default: 0] += 1
+        return user
+    }
+}
+
 public struct SimPolicyRule: Sendable, Hashable {
     /// Verbs such as `get`, `list`, `watch`, `create`, `update`, `patch`, `delete`, `deletecollection`.
     public var verbs: Set<String>

@@ -66,8 +66,8 @@ struct SimResponder: HTTPResponder {
     // MARK: - Authentication
 
     /// The identity of a request: the verified client certificate's subject, else the bearer token's user, else
-    /// the anonymous user.
-    /// - Throws: ``APIError`` 401 for an unknown token, another authorization scheme, or a missing credential when
+    /// the basic-auth user, else the anonymous user.
+    /// - Throws: ``APIError`` 401 for an unknown token or password, another authorization scheme, or a missing credential when
     ///   anonymous requests are disabled.
     func authenticate(_ request: Request, context: SimRequestContext) async throws -> SimUser {
         if settings.verifiesClientCertificates, let subject = await context.clientCertificateSubject() {
@@ -75,9 +75,15 @@ struct SimResponder: HTTPResponder {
         }
         if let header = request.headers[.authorization] {
             let parts = header.split(separator: " ", maxSplits: 1)
-            guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw APIError.unauthorized }
-            let token = parts[1].trimmingCharacters(in: .whitespaces)
-            guard var user = settings.authentication.tokens[token] else { throw APIError.unauthorized }
+            guard parts.count == 2 else { throw APIError.unauthorized }
+            let credential = parts[1].trimmingCharacters(in: .whitespaces)
+            let found: SimUser?
+            switch parts[0].lowercased() {
+            case "bearer": found = settings.authentication.user(forToken: credential)
+            case "basic": found = settings.authentication.user(forBasic: credential)
+            default: found = nil
+            }
+            guard var user = found else { throw APIError.unauthorized }
             if !user.groups.contains("system:authenticated") { user.groups.append("system:authenticated") }
             return user
         }
