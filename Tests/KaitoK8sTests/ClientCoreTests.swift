@@ -12,7 +12,8 @@ struct ClientCoreTests {
     func getOverTLS() async throws {
         try await SimCluster.run(tls: true) { cluster in
             let client = try cluster.client()
-            let namespace = try await client.sendJSON(KubernetesRequest(method: .get, path: "/api/v1/namespaces/default"))
+            let namespace = try await client.sendJSON(
+                KubernetesRequest(method: .get, path: "/api/v1/namespaces/default"))
             #expect(namespace["metadata"]?["name"]?.stringValue == "default")
         }
     }
@@ -22,7 +23,9 @@ struct ClientCoreTests {
         try await SimCluster.run { cluster in
             let client = try cluster.client()
             let error = await #expect(throws: KubernetesError.self) {
-                _ = try await client.send(KubernetesRequest(method: .get, path: ResourceType.workspaces.path(namespace: "default", name: "nope")))
+                _ = try await client.send(
+                    KubernetesRequest(
+                        method: .get, path: ResourceType.workspaces.path(namespace: "default", name: "nope")))
             }
             #expect(error?.isNotFound == true)
             #expect(error?.status?.reason == "NotFound")

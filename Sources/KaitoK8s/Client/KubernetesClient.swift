@@ -45,7 +45,8 @@ public final class KubernetesClient: Sendable {
         let (stream, target) = try await perform(request, streaming: false)
         do {
             let body = try await stream.collect(upTo: options.maxResponseBytes)
-            return KubernetesResponse(status: stream.response.status, headerFields: stream.response.headerFields, body: body)
+            return KubernetesResponse(
+                status: stream.response.status, headerFields: stream.response.headerFields, body: body)
         } catch {
             throw unreachable(target, error)
         }
@@ -78,13 +79,13 @@ public final class KubernetesClient: Sendable {
     private func perform(_ request: KubernetesRequest, streaming: Bool) async throws -> (HTTPResponseStream, String) {
         let target = describe(request)
         var retries = 0
-        var refresh = false
+        var rejected: KubernetesCredential?
         var refreshed = false
         while true {
             try await limiter.acquire()
             let credential: KubernetesCredential
             do {
-                credential = try await connection.credentials.credential(refresh: refresh)
+                credential = try await connection.credentials.credential(rejecting: rejected)
             } catch let error as KubernetesError {
                 throw error
             } catch {
@@ -93,7 +94,7 @@ public final class KubernetesClient: Sendable {
                     message: "cannot get credentials for \(endpoint.server) (\(connection.source)): \(error)",
                     request: target, underlying: error)
             }
-            refresh = false
+            rejected = nil
             let transport: any HTTPTransport
             do {
                 transport = try self.transport(for: credential.clientIdentity)
@@ -125,11 +126,17 @@ public final class KubernetesClient: Sendable {
             if (200..<300).contains(response.response.status.code) {
                 return (response, target)
             }
-            let body = (try? await response.collect(upTo: 1024 * 1024)) ?? Data()
-            let error = statusError(target, response: response.response, body: body, credential: credential)
+            // A proxied upstream's error body is the caller's answer: read all of it, not just enough for a Status.
+            let limit = request.acceptsAnyStatus ? options.maxResponseBytes : 1024 * 1024
+            let body = (try? await response.collect(upTo: limit)) ?? Data()
             let code = response.response.status.code
+            if request.acceptsAnyStatus, !Self.isStatusObject(body) {
+                // Not the API server's refusal but the upstream's answer (service proxy): the caller reads it.
+                return (HTTPResponseStream(response: response.response, body: HTTPBody(bytes: body)), target)
+            }
+            let error = statusError(target, response: response.response, body: body, credential: credential)
             if code == 401, !refreshed, connection.credentials.canRefresh {
-                refresh = true
+                rejected = credential
                 refreshed = true
                 continue
             }
@@ -138,13 +145,20 @@ public final class KubernetesClient: Sendable {
                 let hint =
                     response.response.headerFields[.retryAfter].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
                     ?? error.status?.retryAfterSeconds
-                let delay = hint.map { options.retry.serverDelay(seconds: $0) } ?? options.retry.backoff(attempt: retries)
+                let delay =
+                    hint.map { options.retry.serverDelay(seconds: $0) } ?? options.retry.backoff(attempt: retries)
                 try await Task.sleep(for: delay)
                 retries += 1
                 continue
             }
             throw error
         }
+    }
+
+    /// Whether a body is a `kind: Status` object: the API server's own answer rather than a proxied one.
+    static func isStatusObject(_ body: Data) -> Bool {
+        guard let json = try? JSONDecoder().decode(JSONValue.self, from: body) else { return false }
+        return json["kind"]?.stringValue == "Status"
     }
 
     private static func isRetryableTransportError(_ error: any Error) -> Bool {
@@ -210,7 +224,8 @@ public final class KubernetesClient: Sendable {
             decoded
             ?? KubernetesStatus(
                 code: code, reason: response.status.reasonPhrase,
-                message: String(decoding: body.prefix(512), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+                message: String(decoding: body.prefix(512), as: UTF8.self).trimmingCharacters(
+                    in: .whitespacesAndNewlines))
         if status.code == 0 { status.code = code }
         var message = status.message.isEmpty ? "\(code) \(response.status.reasonPhrase)" : status.message
         switch code {

@@ -22,12 +22,18 @@ public struct KubernetesRequest: Sendable {
     public var isIdempotent: Bool
     /// A total time limit for this request instead of the client's; `nil` keeps the client's.
     public var timeout: Duration?
+    /// Whether a non-2xx answer that is not the API server's own `Status` is returned instead of thrown.
+    ///
+    /// For the service proxy: the upstream's 422 or 500 is the caller's to read. Answers whose body is a
+    /// `kind: Status` object (the API server refusing: 401, 403, 404 service not found, 503 no endpoints, 429) are
+    /// still refreshed, retried and thrown as ``KubernetesError``.
+    public var acceptsAnyStatus: Bool
 
     /// Creates a request.
     public init(
         method: HTTPRequest.Method, path: String, query: [(name: String, value: String)] = [], body: Data? = nil,
         contentType: String? = nil, accept: String = "application/json", isIdempotent: Bool? = nil,
-        timeout: Duration? = nil
+        timeout: Duration? = nil, acceptsAnyStatus: Bool = false
     ) {
         self.method = method
         self.path = path
@@ -37,6 +43,7 @@ public struct KubernetesRequest: Sendable {
         self.accept = accept
         self.isIdempotent = isIdempotent ?? [.get, .head, .put, .delete].contains(method)
         self.timeout = timeout
+        self.acceptsAnyStatus = acceptsAnyStatus
     }
 
     /// The path and encoded query, as sent.
@@ -56,7 +63,8 @@ public struct KubernetesRequest: Sendable {
     }
 }
 
-/// A buffered answer from the API server (2xx only; failures are thrown as ``KubernetesError``).
+/// A buffered answer from the API server (2xx only, unless the request sets
+/// ``KubernetesRequest/acceptsAnyStatus``; failures are thrown as ``KubernetesError``).
 public struct KubernetesResponse: Sendable {
     /// The status line.
     public var status: HTTPResponse.Status
@@ -73,7 +81,8 @@ public struct KubernetesResponse: Sendable {
     }
 }
 
-/// A streaming answer from the API server (2xx only): a watch or a proxied server-sent-event stream.
+/// A streaming answer from the API server (2xx only, unless the request sets
+/// ``KubernetesRequest/acceptsAnyStatus``): a watch or a proxied server-sent-event stream.
 ///
 /// Dropping the body's iterator before the end cancels the request.
 public struct KubernetesStreamResponse: Sendable {

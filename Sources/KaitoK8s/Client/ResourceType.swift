@@ -53,7 +53,8 @@ public struct ResourceType: Hashable, Sendable, CustomStringConvertible {
     }
 
     static func escape(_ segment: String) -> String {
-        segment.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/")))
+        segment.addingPercentEncoding(
+            withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/")))
             ?? segment
     }
 }
@@ -67,7 +68,8 @@ extension ResourceType {
         group: "karpenter.sh", version: "v1alpha5", kind: "Machine", plural: "machines", isNamespaced: false)
     /// karpenter.sh NodeClaim at `version` (`v1` or `v1beta1`), cluster-scoped.
     public static func nodeClaims(version: String = "v1beta1") -> ResourceType {
-        ResourceType(group: "karpenter.sh", version: version, kind: "NodeClaim", plural: "nodeclaims", isNamespaced: false)
+        ResourceType(
+            group: "karpenter.sh", version: version, kind: "NodeClaim", plural: "nodeclaims", isNamespaced: false)
     }
     /// karpenter.azure.com/v1alpha2 AKSNodeClass, cluster-scoped.
     public static let aksNodeClasses = ResourceType(
@@ -92,7 +94,8 @@ extension ResourceType {
     public static let serviceAccounts = ResourceType(
         group: "", version: "v1", kind: "ServiceAccount", plural: "serviceaccounts")
     /// apps/v1 Deployment.
-    public static let deployments = ResourceType(group: "apps", version: "v1", kind: "Deployment", plural: "deployments")
+    public static let deployments = ResourceType(
+        group: "apps", version: "v1", kind: "Deployment", plural: "deployments")
     /// apps/v1 StatefulSet.
     public static let statefulSets = ResourceType(
         group: "apps", version: "v1", kind: "StatefulSet", plural: "statefulsets")

@@ -125,15 +125,16 @@ public struct KubernetesCredential: Sendable, Equatable, CustomStringConvertible
 
 /// Supplies the credential for each request.
 ///
-/// Implementations cache what they can; ``credential(refresh:)`` with `refresh: true` (after a 401) must get
-/// a new credential once however many callers ask at the same time.
+/// Implementations cache what they can. After a 401 the client passes the credential the server refused:
+/// a provider fetches a new one only if its current one is that refused credential, so any number of requests
+/// refused at once (or one after another) cause a single refresh.
 public protocol CredentialProvider: Sendable {
     /// The credential to send now.
     ///
-    /// - Parameter refresh: `true` when the server rejected the last credential with 401: drop any cache.
+    /// - Parameter rejected: the credential the server just refused with 401, or `nil` for a normal request.
     /// - Throws: ``KubernetesError`` of kind ``KubernetesError/Kind/credentials`` with a message that names the
     ///   kubeconfig file, context and field at fault and never a secret.
-    func credential(refresh: Bool) async throws -> KubernetesCredential
+    func credential(rejecting rejected: KubernetesCredential?) async throws -> KubernetesCredential
 
     /// Whether asking again after a 401 can give a different credential (token files, exec plugins).
     var canRefresh: Bool { get }
@@ -150,7 +151,7 @@ public struct StaticCredentialProvider: CredentialProvider {
     }
 
     /// The fixed credential.
-    public func credential(refresh: Bool) async throws -> KubernetesCredential { value }
+    public func credential(rejecting rejected: KubernetesCredential?) async throws -> KubernetesCredential { value }
 
     /// `false`: asking again gives the same answer.
     public var canRefresh: Bool { false }

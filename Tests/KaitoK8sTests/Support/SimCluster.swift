@@ -42,7 +42,8 @@ struct SimCluster: Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let clock = ManualClock()
-        let store = APIStore(configuration: storeConfiguration, clock: clock, identifiers: SeededIdentifierSource(seed: 11))
+        let store = APIStore(
+            configuration: storeConfiguration, clock: clock, identifiers: SeededIdentifierSource(seed: 11))
         var configuration = SimServer.Configuration()
         configuration.authentication.tokens[adminToken] = SimUser(name: "admin", groups: ["system:masters"])
         var pki: SimPKI?
