@@ -37,8 +37,7 @@ extension KubernetesClient {
         let request = try serviceProxyRequest(
             namespace: namespace, name: name, port: port, scheme: scheme, method: method, path: path, query: query,
             body: body, contentType: contentType, accept: accept, timeout: timeout)
-        let response = try await send(request)
-        return ProxiedResponse(status: response.status, headerFields: response.headerFields, body: response.body)
+        return try await send(request)
     }
 
     /// Sends a request to a Service through the API server's service proxy and returns as soon as the answer's
@@ -64,8 +63,7 @@ extension KubernetesClient {
         let request = try serviceProxyRequest(
             namespace: namespace, name: name, port: port, scheme: scheme, method: method, path: path, query: query,
             body: body, contentType: contentType, accept: accept, timeout: timeout)
-        let response = try await stream(request)
-        return ProxiedStream(status: response.status, headerFields: response.headerFields, body: response.body)
+        return try await stream(request)
     }
 
     /// The request for the `services/proxy` subresource: `/api/v1/namespaces/NS/services/[SCHEME:]NAME[:PORT]/proxy/PATH`.
@@ -116,21 +114,15 @@ extension KubernetesClient {
 }
 
 /// A Service's buffered answer through the API server's service proxy, whatever its status.
-public struct ProxiedResponse: Sendable {
-    /// The status line the backend answered with.
-    public var status: HTTPResponse.Status
-    /// The response header fields.
-    public var headerFields: HTTPFields
-    /// The body.
-    public var body: Data
+public typealias ProxiedResponse = KubernetesResponse
 
-    /// Creates a response.
-    public init(status: HTTPResponse.Status, headerFields: HTTPFields, body: Data) {
-        self.status = status
-        self.headerFields = headerFields
-        self.body = body
-    }
+/// A Service's streaming answer through the API server's service proxy, whatever its status.
+///
+/// Stopping iteration of ``KubernetesStreamResponse/body`` or ``KubernetesStreamResponse/events`` early cancels
+/// the request.
+public typealias ProxiedStream = KubernetesStreamResponse
 
+extension KubernetesResponse {
     /// The HTTP status code.
     public var statusCode: Int { status.code }
     /// Whether the status is 2xx.
@@ -154,24 +146,7 @@ public struct ProxiedResponse: Sendable {
     }
 }
 
-/// A Service's streaming answer through the API server's service proxy.
-///
-/// Stopping iteration of ``body`` or ``events`` early cancels the request.
-public struct ProxiedStream: Sendable {
-    /// The status line the backend answered with.
-    public var status: HTTPResponse.Status
-    /// The response header fields.
-    public var headerFields: HTTPFields
-    /// The body, chunk by chunk as it arrives.
-    public var body: HTTPBody
-
-    /// Creates a stream.
-    public init(status: HTTPResponse.Status, headerFields: HTTPFields, body: HTTPBody) {
-        self.status = status
-        self.headerFields = headerFields
-        self.body = body
-    }
-
+extension KubernetesStreamResponse {
     /// The HTTP status code.
     public var statusCode: Int { status.code }
     /// Whether the status is 2xx.
