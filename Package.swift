@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "KaitoSim", targets: ["KaitoSim"]),
         .executable(name: "kaitoctl", targets: ["kaitoctl"]),
         .executable(name: "kaito-sim", targets: ["kaito-sim"]),
+        .executable(name: "kaito-controller", targets: ["kaito-controller"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -26,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .target(
@@ -50,6 +53,7 @@ let package = Package(
                 "KaitoHTTP",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strictSwift6
@@ -68,6 +72,20 @@ let package = Package(
             dependencies: [
                 "KaitoSim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSwift6
+        ),
+        .executableTarget(
+            name: "kaito-controller",
+            dependencies: [
+                "KaitoK8s",
+                "KaitoCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSwift6
         ),
@@ -94,6 +112,11 @@ let package = Package(
             name: "KaitoK8sTests",
             dependencies: ["KaitoK8s", "KaitoSim", "KaitoCore", "KaitoHTTP"],
             exclude: ["Fixtures"],
+            swiftSettings: strictSwift6
+        ),
+        .testTarget(
+            name: "KaitoControllerTests",
+            dependencies: ["KaitoK8s", "KaitoSim", "KaitoCore", "KaitoHTTP", "kaito-controller", "kaito-sim"],
             swiftSettings: strictSwift6
         ),
         .testTarget(
