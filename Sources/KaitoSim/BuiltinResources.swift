@@ -3,7 +3,8 @@ import KaitoCore
 extension ResourceRegistry {
     /// The resources this project uses, as a Kubernetes 1.30 API server (plus Karpenter's and Kaito's CRDs)
     /// serves them: core/v1, apps/v1, batch/v1, coordination.k8s.io/v1, apiextensions.k8s.io/v1,
-    /// karpenter.sh/v1alpha5 machines, karpenter.sh/v1beta1 and v1 nodeclaims, kaito.sh/v1alpha1 workspaces.
+    /// karpenter.sh/v1alpha5 machines, karpenter.sh/v1beta1 and v1 nodeclaims, karpenter.azure.com/v1alpha2
+    /// aksnodeclasses, kaito.sh/v1alpha1 workspaces.
     ///
     /// The Karpenter and Kaito resources are custom resources without a schema until their CRD is created;
     /// creating it replaces the entry with the CRD's schema and printer columns.
@@ -113,6 +114,9 @@ enum BuiltinResources {
         ResourceDescriptor(
             group: "karpenter.sh", version: "v1", kind: "NodeClaim", plural: "nodeclaims", namespaced: false,
             hasStatusSubresource: true, categories: ["karpenter"], isCustomResource: true),
+        ResourceDescriptor(
+            group: "karpenter.azure.com", version: "v1alpha2", kind: "AKSNodeClass", plural: "aksnodeclasses",
+            namespaced: false, hasStatusSubresource: true, categories: ["karpenter"], isCustomResource: true),
         ResourceDescriptor(
             group: "kaito.sh", version: "v1alpha1", kind: "Workspace", plural: "workspaces",
             shortNames: ["wk", "wks"], namespaced: true, hasStatusSubresource: true, categories: ["workspace"],

@@ -157,6 +157,7 @@ struct SupportTests {
             ("karpenter.sh", "v1alpha5", "machines", false, true),
             ("karpenter.sh", "v1beta1", "nodeclaims", false, true),
             ("karpenter.sh", "v1", "nodeclaims", false, true), ("kaito.sh", "v1alpha1", "workspaces", true, true),
+            ("karpenter.azure.com", "v1alpha2", "aksnodeclasses", false, true),
         ]
         for (group, version, plural, namespaced, status) in expected {
             let descriptor = ResourceRegistry.builtIn.descriptor(group: group, version: version, resource: plural)
