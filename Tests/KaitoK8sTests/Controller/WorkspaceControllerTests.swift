@@ -141,6 +141,43 @@ struct WorkspaceControllerTests {
         }
     }
 
+    @Test("A workload no node can hold ends in InferenceReady=False once its Deployment stops progressing")
+    func unschedulableWorkload() async throws {
+        try await ControllerHarness.run { harness in
+            // A custom template asking for more GPUs than a Standard_NC12s_v3 node has (2): its pod never schedules.
+            try await harness.createExample("custom-template") {
+                $0.set("Standard_NC12s_v3", at: ["resource", "instanceType"])
+                $0.set(
+                    [
+                        [
+                            "name": "server", "image": "nginx:1.27",
+                            "resources": ["limits": ["nvidia.com/gpu": "8"], "requests": ["nvidia.com/gpu": "8"]],
+                        ]
+                    ], at: ["inference", "template", "spec", "containers"])
+            }
+            let name = try #require(try Examples.inference("custom-template")["metadata"]?["name"]?.stringValue)
+            try await harness.waitForCondition(name, WorkspaceConditions.resourceReady, .true)
+            try await eventually("the pod to be reported Unschedulable") {
+                let pods = try await harness.list(.pods)
+                return pods.contains { pod in
+                    (pod.value(at: "status", "conditions")?.arrayValue ?? []).contains {
+                        $0["type"]?.stringValue == "PodScheduled" && $0["reason"]?.stringValue == "Unschedulable"
+                    }
+                }
+            }
+            #expect(
+                try await harness.workspace(name).status?.conditions?[type: WorkspaceConditions.inferenceReady]?.status
+                    != .false)
+            // Past the Deployment's progress deadline (600 s by default) the deployment controller gives up.
+            harness.cluster.clock.advance(by: 601)
+            let workspace = try await harness.waitForCondition(name, WorkspaceConditions.inferenceReady, .false)
+            let inference = try #require(workspace.status?.conditions?[type: WorkspaceConditions.inferenceReady])
+            #expect(inference.reason == WorkspaceConditions.Reason.inferenceFailed)
+            #expect(inference.message.contains("is not progressing"), "\(inference.message)")
+            #expect(workspace.status?.conditions?[type: WorkspaceConditions.workspaceSucceeded]?.status == .false)
+        }
+    }
+
     @Test("Adding an adapter rolls the Deployment to a new revision")
     func adapterRollsWorkload() async throws {
         try await ControllerHarness.run { harness in
