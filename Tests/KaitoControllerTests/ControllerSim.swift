@@ -38,9 +38,12 @@ struct ControllerSim: Sendable {
     ///
     /// With `controllerRules`, the kubeconfig the controller gets authenticates as the controller's service
     /// account (`controllerToken`), which the server authorizes with exactly those rules, as RBAC would.
+    /// `extraAdmins` maps more tokens to admin user names (see ``writeKubeconfig(token:name:)``); `requestLog`
+    /// receives one line per request: `METHOD URI CODE USER`.
     static func run<T: Sendable>(
         fleet: Bool = true, gpuNodes: Int = 0, instanceType: String = "Standard_NC12s_v3",
-        controllerRules: [SimPolicyRule]? = nil,
+        controllerRules: [SimPolicyRule]? = nil, extraAdmins: [String: String] = [:],
+        requestLog: (@Sendable (String) -> Void)? = nil,
         _ body: (ControllerSim) async throws -> T
     ) async throws -> T {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -55,6 +58,10 @@ struct ControllerSim: Sendable {
         var configuration = SimServer.Configuration()
         configuration.authentication.tokens[token] = SimUser(name: "admin", groups: ["system:masters"])
         configuration.authentication.anonymousEnabled = false
+        configuration.requestLog = requestLog
+        for (token, user) in extraAdmins {
+            configuration.authentication.tokens[token] = SimUser(name: user, groups: ["system:masters"])
+        }
         if let controllerRules {
             configuration.authentication.tokens[controllerToken] = SimUser(name: controllerUser)
             configuration.authorization.rules[controllerUser] = controllerRules
@@ -86,9 +93,9 @@ struct ControllerSim: Sendable {
 
     /// Arguments every test controller gets: this kubeconfig, free ports on 127.0.0.1, and (for `--leader-elect`)
     /// the Lease in `kaito-system` with short timings (4 s lease, 3 s renew deadline, 0.2 s retry).
-    func controllerArguments(_ extra: [String] = []) -> [String] {
+    func controllerArguments(_ extra: [String] = [], kubeconfig: URL? = nil) -> [String] {
         [
-            "--kubeconfig", kubeconfig.path, "--metrics-bind-address", "127.0.0.1:0",
+            "--kubeconfig", (kubeconfig ?? self.kubeconfig).path, "--metrics-bind-address", "127.0.0.1:0",
             "--health-probe-bind-address", "127.0.0.1:0", "--leader-election-namespace", Self.systemNamespace,
             "--leader-election-lease-duration", "4", "--leader-election-renew-deadline", "3",
             "--leader-election-retry-period", "0.2",
@@ -96,9 +103,19 @@ struct ControllerSim: Sendable {
     }
 
     /// Starts the built `kaito-controller` against this server.
-    func startController(_ extra: [String] = [], environment: [String: String] = [:]) throws -> ControllerProcess {
+    func startController(_ extra: [String] = [], environment: [String: String] = [:], kubeconfig: URL? = nil) throws
+        -> ControllerProcess
+    {
         try ControllerProcess.start(
-            controllerArguments(extra), environment: environment, directory: directory.appendingPathComponent("logs"))
+            controllerArguments(extra, kubeconfig: kubeconfig), environment: environment,
+            directory: directory.appendingPathComponent("logs"))
+    }
+
+    /// Writes another kubeconfig for this server that authenticates with `token`, and returns its location.
+    func writeKubeconfig(token: String, name: String) throws -> URL {
+        let url = directory.appendingPathComponent(name)
+        try SimKubeconfig(server: server.url, credential: .token(token)).write(to: url)
+        return url
     }
 
     /// The leader election Lease, when it exists.

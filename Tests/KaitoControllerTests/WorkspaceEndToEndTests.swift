@@ -1,5 +1,6 @@
 import Foundation
 import KaitoCore
+import KaitoHTTP
 import KaitoK8s
 import KaitoSim
 import Testing
@@ -151,6 +152,39 @@ struct WorkspaceEndToEndTests {
         }
     }
 
+    @Test("with two controllers only the Lease holder writes; the other takes over and reconciles when it stops")
+    func onlyTheLeaderWrites() async throws {
+        let log = RequestLines()
+        let tokens = ["token-controller-a": "controller-a", "token-controller-b": "controller-b"]
+        try await ControllerSim.run(extraAdmins: tokens, requestLog: log.append) { sim in
+            let first = try sim.startController(
+                ["--leader-elect"],
+                kubeconfig: try sim.writeKubeconfig(token: "token-controller-a", name: "a.kubeconfig"))
+            _ = try await first.waitForStartup()
+            try await E2E.waitUntil("controller-a to lead", controller: first) {
+                try await sim.lease()?.holderIdentity?.isEmpty == false
+            }
+            let second = try sim.startController(
+                ["--leader-elect"],
+                kubeconfig: try sim.writeKubeconfig(token: "token-controller-b", name: "b.kubeconfig"))
+            _ = try await second.waitForStartup()
+            _ = try await sim.client.resource(.workspaces).create(
+                try E2E.workspace("leader-one", count: 1, labels: ["apps": "leader-one"]))
+            try await E2E.waitForSuccess("leader-one", sim: sim, controller: first)
+
+            #expect(!log.writes(by: "controller-a").isEmpty)
+            #expect(log.writes(by: "controller-b").isEmpty, "the standby wrote: \(log.writes(by: "controller-b"))")
+
+            first.terminate()
+            #expect(try await first.waitForExit() == 0)
+            _ = try await sim.client.resource(.workspaces).create(
+                try E2E.workspace("leader-two", count: 1, labels: ["apps": "leader-two"]))
+            try await E2E.waitForSuccess("leader-two", sim: sim, controller: second)
+            #expect(log.writes(by: "controller-b").contains { $0.contains("/workspaces/leader-two") })
+            #expect(try await second.stop() == 0)
+        }
+    }
+
     @Test("killing the controller at random points and restarting it converges with no duplicate claims")
     func crashesConverge() async throws {
         try await ControllerSim.run { sim in
@@ -181,6 +215,23 @@ struct WorkspaceEndToEndTests {
                 #expect(deployments.filter { $0.name == name }.count == 1)
             }
             #expect(try await controller.stop() == 0)
+        }
+    }
+}
+
+/// The simulated server's request log (`METHOD URI CODE USER`), kept for assertions.
+final class RequestLines: Sendable {
+    private let lines = Locked<[String]>([])
+
+    func append(_ line: String) { lines.withLock { $0.append(line) } }
+
+    /// The successful writes (POST, PUT, PATCH, DELETE) `user` made to resources other than Leases.
+    func writes(by user: String) -> [String] {
+        lines.withLock { $0 }.filter { line in
+            let parts = line.split(separator: " ")
+            guard parts.count >= 4, parts.last.map(String.init) == user else { return false }
+            return ["POST", "PUT", "PATCH", "DELETE"].contains(String(parts[0])) && parts[2].hasPrefix("2")
+                && !parts[1].contains("/leases")
         }
     }
 }
