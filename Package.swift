@@ -105,18 +105,25 @@ let package = Package(
         ),
         .testTarget(
             name: "KaitoSimTests",
-            dependencies: ["KaitoSim", "KaitoCore", "KaitoHTTP"],
+            dependencies: ["KaitoSim", "KaitoCore", "KaitoHTTP", "KaitoTestSupport"],
+            swiftSettings: strictSwift6
+        ),
+        .target(
+            name: "KaitoTestSupport",
+            path: "Tests/KaitoTestSupport",
             swiftSettings: strictSwift6
         ),
         .testTarget(
             name: "KaitoK8sTests",
-            dependencies: ["KaitoK8s", "KaitoSim", "KaitoCore", "KaitoHTTP"],
+            dependencies: ["KaitoK8s", "KaitoSim", "KaitoCore", "KaitoHTTP", "KaitoTestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: strictSwift6
         ),
         .testTarget(
             name: "KaitoControllerTests",
-            dependencies: ["KaitoK8s", "KaitoSim", "KaitoCore", "KaitoHTTP", "kaito-controller", "kaito-sim"],
+            dependencies: [
+                "KaitoK8s", "KaitoSim", "KaitoCore", "KaitoHTTP", "KaitoTestSupport", "kaito-controller", "kaito-sim",
+            ],
             swiftSettings: strictSwift6
         ),
         .testTarget(

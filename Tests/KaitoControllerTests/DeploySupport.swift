@@ -1,6 +1,7 @@
 import Foundation
 import KaitoCore
 import KaitoSim
+import KaitoTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -102,11 +103,7 @@ enum DeployTool {
         }
     }
 
-    struct Result: Sendable {
-        let status: Int32
-        let output: String
-        let errors: String
-    }
+    typealias Result = ChildProcess.Result
 
     /// Runs `helm` with private cache/config/data folders; output is not trimmed (YAML).
     static func helm(_ arguments: [String], in directory: URL) async throws -> Result {
@@ -120,48 +117,13 @@ enum DeployTool {
         return try await run(executable, arguments, environment: environment, in: directory)
     }
 
-    /// Runs a process without blocking a Swift concurrency thread. Output goes through files, so a chatty process
-    /// cannot fill a pipe and stall; it is killed after `timeoutSeconds`.
+    /// Runs a process (see `ChildProcess`); output is not trimmed.
     static func run(
         _ executable: String, _ arguments: [String], environment: [String: String], in directory: URL,
         timeoutSeconds: Double = 60
     ) async throws -> Result {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let id = UUID().uuidString
-        let outputURL = directory.appendingPathComponent("out-\(id)")
-        let errorURL = directory.appendingPathComponent("err-\(id)")
-        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
-        let output = try FileHandle(forWritingTo: outputURL)
-        let errors = try FileHandle(forWritingTo: errorURL)
-        defer {
-            try? output.close()
-            try? errors.close()
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = environment
-        process.currentDirectoryURL = directory
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { finished in continuation.resume(returning: finished.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-                return
-            }
-            let pid = process.processIdentifier
-            DispatchQueue.global().asyncAfter(deadline: .now() + timeoutSeconds) {
-                if process.isRunning { kill(pid, SIGKILL) }
-            }
-        }
-        func read(_ url: URL) -> String { String(decoding: (try? Data(contentsOf: url)) ?? Data(), as: UTF8.self) }
-        return Result(status: status, output: read(outputURL), errors: read(errorURL))
+        try await ChildProcess.run(
+            executable, arguments, environment: environment, in: directory, timeoutSeconds: timeoutSeconds)
     }
 
     /// A fresh temporary folder, removed by the caller.

@@ -3,6 +3,7 @@ import KaitoCore
 import KaitoHTTP
 import KaitoK8s
 import KaitoSim
+import KaitoTestSupport
 import Testing
 
 /// The built `kaito-controller` drives Kaito's examples to success against KaitoSim and its simulated GPU fleet,
@@ -233,21 +234,6 @@ final class RequestLines: Sendable {
             return ["POST", "PUT", "PATCH", "DELETE"].contains(String(parts[0])) && parts[2].hasPrefix("2")
                 && !parts[1].contains("/leases")
         }
-    }
-}
-
-/// A small deterministic generator, so a failing run can be repeated.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import KaitoCore
+import KaitoTestSupport
 import Testing
 
 @testable import KaitoSim
@@ -163,58 +164,13 @@ struct KubectlSession: Sendable {
         let fullArguments =
             ["--kubeconfig", kubeconfig.path, "--cache-dir", directory.appendingPathComponent("cache").path]
             + arguments
-        let result = try await ProcessRunner.run(executable, fullArguments, environment: environment, in: directory)
+        let ran = try await ChildProcess.run(executable, fullArguments, environment: environment, in: directory)
+        let result = Result(
+            status: ran.status, output: ran.output.trimmingCharacters(in: .whitespacesAndNewlines),
+            errors: ran.errors.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(
             result.status == expectedStatus,
             "kubectl \(arguments.joined(separator: " ")) exited \(result.status): \(result.output) \(result.errors)")
         return result
-    }
-}
-
-/// Runs a process without blocking a Swift concurrency thread; output goes through files, so a chatty process
-/// cannot fill a pipe and stall.
-enum ProcessRunner {
-    static func run(
-        _ executable: String, _ arguments: [String], environment: [String: String], in directory: URL,
-        timeoutSeconds: Double = 60
-    ) async throws -> KubectlSession.Result {
-        let id = UUID().uuidString
-        let outputURL = directory.appendingPathComponent("out-\(id)")
-        let errorURL = directory.appendingPathComponent("err-\(id)")
-        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
-        let output = try FileHandle(forWritingTo: outputURL)
-        let errors = try FileHandle(forWritingTo: errorURL)
-        defer {
-            try? output.close()
-            try? errors.close()
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = environment
-        process.currentDirectoryURL = directory
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { finished in continuation.resume(returning: finished.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-                return
-            }
-            let pid = process.processIdentifier
-            DispatchQueue.global().asyncAfter(deadline: .now() + timeoutSeconds) {
-                if process.isRunning { kill(pid, SIGKILL) }
-            }
-        }
-        func read(_ url: URL) -> String {
-            let data = (try? Data(contentsOf: url)) ?? Data()
-            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        return KubectlSession.Result(status: status, output: read(outputURL), errors: read(errorURL))
     }
 }

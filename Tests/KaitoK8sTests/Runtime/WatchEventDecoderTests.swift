@@ -1,5 +1,6 @@
 import Foundation
 import KaitoCore
+import KaitoTestSupport
 import Testing
 
 @testable import KaitoK8s
@@ -59,7 +60,7 @@ struct WatchEventDecoderTests {
         let expected = try Self.decode(chunks: [Self.stream[...]])
         let bytes = Self.stream
         #expect(try Self.decode(chunks: bytes.indices.map { bytes[$0...$0] }) == expected)
-        var generator = RuntimeSplitMix(seed: 7)
+        var generator = SplitMix64(seed: 7)
         for round in 0..<200 {
             var chunks: [ArraySlice<UInt8>] = []
             var start = 0
@@ -175,18 +176,5 @@ struct WatchEventDecoderTests {
         let broken: JSONValue = ["type": "ADDED", "object": ["metadata": ["name": "x"]]]
         let decodeError = try #require(throws: KubernetesError.self) { try WatchEvent<KubernetesObject>(json: broken) }
         #expect(decodeError.kind == .invalidResponse)
-    }
-}
-
-/// A small seeded generator, so random chunkings repeat.
-struct RuntimeSplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49EB_D311_3AEB
-        return z ^ (z >> 31)
     }
 }

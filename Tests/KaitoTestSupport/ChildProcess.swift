@@ -1,0 +1,92 @@
+import Dispatch
+public import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Runs a command-line tool from a test, the way a user would, without blocking a Swift concurrency thread.
+///
+/// Output goes through files, so a chatty process cannot fill a pipe and stall; a process still running after
+/// `timeoutSeconds` is killed.
+public enum ChildProcess {
+    /// How a process ended and what it printed.
+    public struct Result: Sendable {
+        /// The exit status.
+        public let status: Int32
+        /// Everything written to standard output.
+        public let output: String
+        /// Everything written to standard error.
+        public let errors: String
+
+        /// Creates a result.
+        public init(status: Int32, output: String, errors: String) {
+            self.status = status
+            self.output = output
+            self.errors = errors
+        }
+    }
+
+    /// Runs `executable` with `arguments` and `environment` in `directory` (created if needed), standard input
+    /// empty, and returns when it exits.
+    public static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String], in directory: URL,
+        timeoutSeconds: Double = 60
+    ) async throws -> Result {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let id = UUID().uuidString
+        let outputURL = directory.appendingPathComponent("out-\(id)")
+        let errorURL = directory.appendingPathComponent("err-\(id)")
+        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
+        let output = try FileHandle(forWritingTo: outputURL)
+        let errors = try FileHandle(forWritingTo: errorURL)
+        defer {
+            try? output.close()
+            try? errors.close()
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = environment
+        process.currentDirectoryURL = directory
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = FileHandle.nullDevice
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { finished in continuation.resume(returning: finished.terminationStatus) }
+            do {
+                try process.run()
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+                return
+            }
+            let pid = process.processIdentifier
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeoutSeconds) {
+                if process.isRunning { kill(pid, SIGKILL) }
+            }
+        }
+        func read(_ url: URL) -> String { String(decoding: (try? Data(contentsOf: url)) ?? Data(), as: UTF8.self) }
+        return Result(status: status, output: read(outputURL), errors: read(errorURL))
+    }
+}
+
+/// A small seeded random number generator (SplitMix64), so a test that draws random values repeats exactly.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    /// Starts the sequence from `seed`.
+    public init(seed: UInt64) { state = seed }
+
+    /// The next value.
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
