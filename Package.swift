@@ -93,6 +93,8 @@ let package = Package(
             name: "kaitoctl",
             dependencies: [
                 "KaitoCore",
+                "KaitoK8s",
+                "KaitoHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift6
@@ -115,7 +117,10 @@ let package = Package(
         ),
         .testTarget(
             name: "KaitoK8sTests",
-            dependencies: ["KaitoK8s", "KaitoSim", "KaitoCore", "KaitoHTTP", "KaitoTestSupport"],
+            dependencies: [
+                "KaitoK8s", "KaitoSim", "KaitoCore", "KaitoHTTP", "KaitoTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             exclude: ["Fixtures"],
             swiftSettings: strictSwift6
         ),
@@ -143,7 +148,7 @@ let package = Package(
         ),
         .testTarget(
             name: "kaitoctlTests",
-            dependencies: ["KaitoCore", "kaitoctl"],
+            dependencies: ["KaitoCore", "KaitoK8s", "KaitoSim", "KaitoHTTP", "KaitoTestSupport", "kaitoctl", "kaito-controller"],
             swiftSettings: strictSwift6
         ),
     ],

@@ -6,8 +6,12 @@ enum ExitStatus: Int32 {
     case success = 0
     /// The operation failed: invalid manifests, unknown names.
     case failure = 1
-    /// Usage error: bad flags or arguments, unreadable input files.
+    /// Usage error: bad flags or arguments, unreadable input files, an invalid Workspace.
     case usage = 2
+    /// Timed out waiting (`--wait --timeout`).
+    case timedOut = 3
+    /// Cannot reach or authenticate to the cluster (kubeconfig, network, TLS, credentials).
+    case cluster = 4
 }
 
 /// An error already phrased for the user: printed as is, one line each, then the process exits.
@@ -28,6 +32,7 @@ struct CLIError: Error {
 
 /// The exit code table, appended to every command's help.
 let exitCodeHelp = """
-    Exit codes: 0 success; 1 the operation failed (invalid manifest, unknown name); \
-    2 usage error (bad flag or argument, unreadable file).
+    Exit codes: 0 success; 1 the operation failed (invalid manifest, unknown name, the failing condition's \
+    message); 2 usage or validation error (bad flag or argument, unreadable or invalid file); 3 timed out \
+    waiting; 4 cannot reach or authenticate to the cluster.
     """
