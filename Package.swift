@@ -112,6 +112,12 @@ let package = Package(
         ),
         .target(
             name: "KaitoTestSupport",
+            dependencies: [
+                "KaitoCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/KaitoTestSupport",
             swiftSettings: strictSwift6
         ),

@@ -97,6 +97,19 @@ enum BuiltinResources {
         ResourceDescriptor(
             group: "coordination.k8s.io", version: "v1", kind: "Lease", plural: "leases", namespaced: true,
             allowsCreateOnUpdate: true),
+        // RBAC objects are stored and served (kubectl apply, kaitoctl install); the server's authorizer is
+        // configured separately (SimAuthorization), not from them.
+        ResourceDescriptor(
+            group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRole", plural: "clusterroles",
+            namespaced: false),
+        ResourceDescriptor(
+            group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRoleBinding",
+            plural: "clusterrolebindings", namespaced: false),
+        ResourceDescriptor(
+            group: "rbac.authorization.k8s.io", version: "v1", kind: "Role", plural: "roles", namespaced: true),
+        ResourceDescriptor(
+            group: "rbac.authorization.k8s.io", version: "v1", kind: "RoleBinding", plural: "rolebindings",
+            namespaced: true),
         ResourceDescriptor(
             group: "apiextensions.k8s.io", version: "v1", kind: "CustomResourceDefinition",
             plural: "customresourcedefinitions", shortNames: ["crd", "crds"], namespaced: false,

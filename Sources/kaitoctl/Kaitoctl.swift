@@ -11,7 +11,10 @@ struct Kaitoctl: AsyncParsableCommand {
         abstract: "Deploy and fine-tune open LLMs on Kubernetes GPU nodes with Kaito workspaces.",
         discussion: exitCodeHelp,
         version: "kaitoctl \(version) (Kaito API kaito.sh/v1alpha1, presets v0.3.1)",
-        subcommands: [ValidateCommand.self, PlanCommand.self, ModelsCommand.self, SkusCommand.self]
+        subcommands: [
+            ValidateCommand.self, PlanCommand.self, ModelsCommand.self, SkusCommand.self, WorkspaceCommand.self,
+            InstallCommand.self, UninstallCommand.self, ChatCommand.self,
+        ]
     )
 }
 

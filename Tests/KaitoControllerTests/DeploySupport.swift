@@ -180,27 +180,12 @@ enum DeployChart {
 
 /// A KaitoSim API server over HTTPS in this process, with a kubeconfig for an admin token, for real `kubectl`.
 ///
-/// KaitoSim serves the resources the controller uses; RBAC objects (`rbac.authorization.k8s.io/v1`) are added
-/// here as plain stored resources so the install manifests apply. KaitoSim stores CRDs with their CEL rules but
+/// KaitoSim serves the resources the controller uses and stores RBAC objects. KaitoSim stores CRDs with their CEL rules but
 /// does not evaluate them (a real API server does).
 struct DeploySimSession: Sendable {
     let store: APIStore
     let directory: URL
     let kubeconfig: URL
-
-    static let rbacResources: [ResourceDescriptor] = [
-        ResourceDescriptor(
-            group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRole", plural: "clusterroles",
-            namespaced: false),
-        ResourceDescriptor(
-            group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRoleBinding",
-            plural: "clusterrolebindings", namespaced: false),
-        ResourceDescriptor(
-            group: "rbac.authorization.k8s.io", version: "v1", kind: "Role", plural: "roles", namespaced: true),
-        ResourceDescriptor(
-            group: "rbac.authorization.k8s.io", version: "v1", kind: "RoleBinding", plural: "rolebindings",
-            namespaced: true),
-    ]
 
     static func run(_ body: (DeploySimSession) async throws -> Void) async throws {
         let directory = try DeployTool.temporaryDirectory("sim")
@@ -210,9 +195,8 @@ struct DeploySimSession: Sendable {
         configuration.tls = try pki.serverTLS(verifyClients: false)
         let token = UUID().uuidString
         configuration.authentication.tokens[token] = SimUser(name: "admin", groups: ["system:masters"])
-        let registry = ResourceRegistry(ResourceRegistry.builtIn.descriptors + rbacResources)
         let store = APIStore(
-            configuration: APIStore.Configuration(registry: registry), clock: SystemClock(),
+            configuration: APIStore.Configuration(), clock: SystemClock(),
             identifiers: RandomIdentifierSource())
         try await SimServer.withServer(store: store, configuration: configuration) { server in
             let kubeconfig = directory.appendingPathComponent("kubeconfig")

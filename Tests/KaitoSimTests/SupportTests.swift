@@ -158,6 +158,10 @@ struct SupportTests {
             ("karpenter.sh", "v1beta1", "nodeclaims", false, true),
             ("karpenter.sh", "v1", "nodeclaims", false, true), ("kaito.sh", "v1alpha1", "workspaces", true, true),
             ("karpenter.azure.com", "v1alpha2", "aksnodeclasses", false, true),
+            ("rbac.authorization.k8s.io", "v1", "clusterroles", false, false),
+            ("rbac.authorization.k8s.io", "v1", "clusterrolebindings", false, false),
+            ("rbac.authorization.k8s.io", "v1", "roles", true, false),
+            ("rbac.authorization.k8s.io", "v1", "rolebindings", true, false),
         ]
         for (group, version, plural, namespaced, status) in expected {
             let descriptor = ResourceRegistry.builtIn.descriptor(group: group, version: version, resource: plural)

@@ -179,6 +179,7 @@ func exampleManifests() throws -> [String] {
 }
 
 /// Runs `body` with a fresh, empty temporary directory, removed afterwards.
+@discardableResult
 func withTemporaryDirectory<T>(_ body: (URL) throws -> T) throws -> T {
     let directory = FileManager.default.temporaryDirectory
         .appendingPathComponent("kaitoctlTests-\(UUID().uuidString)", isDirectory: true)

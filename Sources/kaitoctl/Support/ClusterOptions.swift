@@ -6,7 +6,9 @@ import KaitoK8s
 
 /// `--kubeconfig`, `--context`, `-n/--namespace`, `-v`: how a command finds and talks to the cluster.
 struct ClusterOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config).", valueName: "file"))
+    @Option(
+        help: ArgumentHelp("Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config).", valueName: "file")
+    )
     var kubeconfig: String?
 
     @Option(help: "The kubeconfig context to use (default: its current-context).")
@@ -31,7 +33,10 @@ struct ClusterOptions: ParsableArguments {
         } catch let error as KubernetesError {
             throw CLIError(error.message, status: .cluster)
         }
-        var options = KubernetesClientOptions(userAgent: userAgent)
+        // A person is waiting: give up on an unreachable server after about a second instead of backing off.
+        var options = KubernetesClientOptions(
+            userAgent: userAgent,
+            retry: RetryPolicy(maxRetries: 2, initialBackoff: .milliseconds(200), maxBackoff: .seconds(2)))
         if verbose {
             options.requestLog = { line in Console.error([line]) }
         }
@@ -64,6 +69,7 @@ extension CLIError {
 }
 
 /// Runs `body`, turning a `KubernetesError` into the matching ``CLIError``.
+@discardableResult
 func withClusterErrors<T>(_ body: () async throws -> T) async throws -> T {
     do {
         return try await body()

@@ -21,12 +21,16 @@ extension PlannerConfiguration.NodeProvisionerKind: ExpressibleByArgument {}
 
 /// Catalog selection shared by commands that look up presets and SKUs.
 struct CatalogOptions: ParsableArguments {
-    @Option(name: .customLong("preset-catalog"), help: ArgumentHelp(
-        "A JSON preset catalog that extends or overrides the bundled v0.3.1 presets.", valueName: "file"))
+    @Option(
+        name: .customLong("preset-catalog"),
+        help: ArgumentHelp(
+            "A JSON preset catalog that extends or overrides the bundled v0.3.1 presets.", valueName: "file"))
     var presetCatalogPath: String?
 
-    @Option(name: .customLong("sku-catalog"), help: ArgumentHelp(
-        "A JSON GPU SKU catalog that extends or overrides the bundled SKU tables.", valueName: "file"))
+    @Option(
+        name: .customLong("sku-catalog"),
+        help: ArgumentHelp(
+            "A JSON GPU SKU catalog that extends or overrides the bundled SKU tables.", valueName: "file"))
     var skuCatalogPath: String?
 
     func presets() throws -> PresetCatalog {
@@ -43,7 +47,8 @@ struct CatalogOptions: ParsableArguments {
     func preset(named name: String, in catalog: PresetCatalog) throws -> PresetModel {
         if let model = catalog.model(named: name) { return model }
         let close = catalog.suggestions(for: name)
-        let hint = close.isEmpty ? "run `kaitoctl models` for the list" : "did you mean \(close.joined(separator: " or "))?"
+        let hint =
+            close.isEmpty ? "run `kaitoctl models` for the list" : "did you mean \(close.joined(separator: " or "))?"
         throw CLIError("unknown preset \"\(name)\" (\(hint))")
     }
 
@@ -104,7 +109,8 @@ enum InputFile {
         }
         guard data.count <= limit else {
             throw CLIError(
-                "\(name): input is over the \(limit / 1024 / 1024) MiB limit; split it into smaller files", status: .usage)
+                "\(name): input is over the \(limit / 1024 / 1024) MiB limit; split it into smaller files",
+                status: .usage)
         }
         return data
     }
