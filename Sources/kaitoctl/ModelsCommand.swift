@@ -22,7 +22,9 @@ struct ModelsCommand: AsyncParsableCommand {
             let catalog = try catalogs.presets()
             switch output.output {
             case .table:
-                var table = Table(headers: ["NAME", "FAMILY", "GPUS", "TOTAL GPU MEM", "PER-GPU MEM", "ACCESS", "TUNING"])
+                var table = Table(headers: [
+                    "NAME", "FAMILY", "GPUS", "TOTAL GPU MEM", "PER-GPU MEM", "ACCESS", "TUNING",
+                ])
                 for model in catalog.models {
                     table.rows.append([
                         model.name, model.family, String(model.gpuCountRequirement),
@@ -67,7 +69,11 @@ struct ModelsCommand: AsyncParsableCommand {
             ("Family", model.family),
             ("Runtime", "\(model.runtime) (\(model.modelType))"),
             ("Access", model.accessMode.rawValue),
-            ("Image", model.imageReference(registry: PresetModel.defaultImageRegistry) ?? "supplied by you (presetOptions.image)"),
+            (
+                "Image",
+                model.imageReference(registry: PresetModel.defaultImageRegistry)
+                    ?? "supplied by you (presetOptions.image)"
+            ),
             ("GPUs", String(model.gpuCountRequirement)),
             ("Total GPU memory", model.totalGPUMemoryRequirement.description),
             ("Per-GPU memory", memoryCell(model.perGPUMemoryRequirement)),
@@ -78,7 +84,11 @@ struct ModelsCommand: AsyncParsableCommand {
         ]
         if let revision = model.huggingFaceRevision { lines.append(("Weights", revision)) }
         if let tuning = model.tuning {
-            lines.append(("Tuning", "yes: \(tuning.gpuCountRequirement) GPU(s), \(tuning.totalGPUMemoryRequirement) total, \(tuning.perGPUMemoryRequirement) per GPU"))
+            lines.append(
+                (
+                    "Tuning",
+                    "yes: \(tuning.gpuCountRequirement) GPU(s), \(tuning.totalGPUMemoryRequirement) total, \(tuning.perGPUMemoryRequirement) per GPU"
+                ))
         } else {
             lines.append(("Tuning", "no"))
         }

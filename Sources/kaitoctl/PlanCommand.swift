@@ -25,7 +25,8 @@ struct PlanCommand: AsyncParsableCommand {
         case yaml, json, summary
     }
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("The workspace manifest; - reads standard input.", valueName: "file"))
+    @Option(
+        name: .shortAndLong, help: ArgumentHelp("The workspace manifest; - reads standard input.", valueName: "file"))
     var filename: String
 
     @Option(help: ArgumentHelp("Objects that already exist in the cluster.", valueName: "file"))
@@ -37,10 +38,13 @@ struct PlanCommand: AsyncParsableCommand {
     @Option(help: "The cloud: azure or aws.")
     var cloud: CloudProvider = .azure
 
-    @Option(help: ArgumentHelp("API version of NodeClaims: karpenter.sh/v1beta1 or karpenter.sh/v1.", valueName: "version"))
+    @Option(
+        help: ArgumentHelp("API version of NodeClaims: karpenter.sh/v1beta1 or karpenter.sh/v1.", valueName: "version"))
     var nodeClaimVersion: String = "karpenter.sh/v1beta1"
 
-    @Option(help: ArgumentHelp("The current time, RFC 3339 (default: now); timeouts are measured against it.", valueName: "time"))
+    @Option(
+        help: ArgumentHelp(
+            "The current time, RFC 3339 (default: now); timeouts are measured against it.", valueName: "time"))
     var now: String?
 
     @Option(name: .shortAndLong, help: "Output format: yaml, json or summary.")
@@ -50,7 +54,8 @@ struct PlanCommand: AsyncParsableCommand {
 
     func validate() throws {
         if filename == "-" && observed == "-" {
-            throw ValidationError("standard input (-) can be read only once; give the workspace or --observed as a file")
+            throw ValidationError(
+                "standard input (-) can be read only once; give the workspace or --observed as a file")
         }
         guard ["karpenter.sh/v1beta1", "karpenter.sh/v1"].contains(nodeClaimVersion) else {
             throw ValidationError("--node-claim-version must be karpenter.sh/v1beta1 or karpenter.sh/v1")
@@ -65,7 +70,8 @@ struct PlanCommand: AsyncParsableCommand {
         let gpus = try catalogs.gpus()
         let input = try InputFile.read(filename, limit: ManifestReader.maximumSize)
         let workspaces = try Self.workspaces(in: input)
-        let observedObjects = try observed.map { try Self.objects(in: InputFile.read($0, limit: ManifestReader.maximumSize)) } ?? []
+        let observedObjects =
+            try observed.map { try Self.objects(in: InputFile.read($0, limit: ManifestReader.maximumSize)) } ?? []
         let configuration = PlannerConfiguration(
             cloud: cloud, provisioner: provisioner, nodeClaimAPIVersion: nodeClaimVersion,
             now: now.flatMap(RFC3339.date(from:)) ?? Date(), presets: presets, gpus: gpus)
@@ -75,7 +81,9 @@ struct PlanCommand: AsyncParsableCommand {
         var invalid: [String] = []
         for (location, workspace) in workspaces {
             let problems = validator.validateCreate(workspace)
-            let errors = problems.errors.map { "\(location): \($0.fieldPath.isEmpty ? "" : "\($0.fieldPath): ")\($0.message)\($0.hint.map { " (\($0))" } ?? "")" }
+            let errors = problems.errors.map {
+                "\(location): \($0.fieldPath.isEmpty ? "" : "\($0.fieldPath): ")\($0.message)\($0.hint.map { " (\($0))" } ?? "")"
+            }
             guard errors.isEmpty else {
                 invalid += errors
                 continue
@@ -239,7 +247,9 @@ struct PlanReport {
             default: continue
             }
         }
-        if !table.rows.isEmpty { lines.append(table.render().split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")) }
+        if !table.rows.isEmpty {
+            lines.append(table.render().split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+        }
         lines += otherActions.filter { !$0.hasPrefix("delete ") }.map { "  \($0)" }
         lines += conditionLines.map { "  condition \($0)" }
         lines += plan.waitingFor.map { "  waiting for \($0)" }

@@ -15,7 +15,9 @@ struct ValidateCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("A manifest to check; - reads standard input. Repeatable.", valueName: "file"))
+    @Option(
+        name: .shortAndLong,
+        help: ArgumentHelp("A manifest to check; - reads standard input. Repeatable.", valueName: "file"))
     var filename: [String] = []
 
     @Argument(help: ArgumentHelp("More manifests to check, as with -f.", valueName: "file"))
