@@ -30,7 +30,8 @@ struct PlannerPropertyTests {
             #expect(errors.isEmpty, "\(scenario): \(errors)")
 
             let oracle = PlannerOracle(scenario)
-            let plan = Planner.plan(scenario.workspace, observed: scenario.observed, configuration: scenario.configuration)
+            let plan = Planner.plan(
+                scenario.workspace, observed: scenario.observed, configuration: scenario.configuration)
             if oracle.isDeleting { coverage["deleting", default: 0] += 1 }
             if oracle.hasHashConflict { coverage["hash conflict", default: 0] += 1 }
             if oracle.hasLaunchFailure { coverage["launch failure", default: 0] += 1 }
@@ -50,7 +51,8 @@ struct PlannerPropertyTests {
             }
         }
         for branch in [
-            "deleting", "hash conflict", "launch failure", "in-flight claims", "creates node claims", "resources complete",
+            "deleting", "hash conflict", "launch failure", "in-flight claims", "creates node claims",
+            "resources complete",
             "creates workload", "updates workload", "inference ready", "prior conditions", "labels nodes",
         ] {
             #expect((coverage[branch] ?? 0) >= 3, "branch \(branch) is covered by \(coverage[branch] ?? 0) scenarios")
@@ -70,7 +72,8 @@ struct PlannerPropertyTests {
     @Test("Determinism: the same inputs, in any order, give the same plan")
     func determinism() {
         Self.check { scenario in
-            let first = Planner.plan(scenario.workspace, observed: scenario.observed, configuration: scenario.configuration)
+            let first = Planner.plan(
+                scenario.workspace, observed: scenario.observed, configuration: scenario.configuration)
             let second = Planner.plan(
                 scenario.workspace, observed: scenario.observed, configuration: scenario.configuration)
             var violations: [Violation] = []
@@ -104,7 +107,8 @@ struct PlannerPropertyTests {
 
             var violations: [Violation] = []
             let existing = Set(objects.map { ObjectKey(kind: $0.kind, name: $0.name) })
-            for object in second.createdObjects where existing.contains(ObjectKey(kind: object.kind, name: object.name)) {
+            for object in second.createdObjects where existing.contains(ObjectKey(kind: object.kind, name: object.name))
+            {
                 violations.append("the second plan creates \(object.kind) \(object.name) again")
             }
             let claims = second.createdObjects.filter(\.isNodeClaim)
@@ -123,9 +127,11 @@ struct PlannerPropertyTests {
     func nodeClaimBudget() {
         Self.check { scenario in
             let oracle = PlannerOracle(scenario)
-            let plan = Planner.plan(scenario.workspace, observed: scenario.observed, configuration: scenario.configuration)
+            let plan = Planner.plan(
+                scenario.workspace, observed: scenario.observed, configuration: scenario.configuration)
             let created = plan.createdObjects.filter(\.isNodeClaim).count
-            let budget = max(0, oracle.count - oracle.qualified.count - oracle.inFlight.count)
+            let budget = max(
+                0, oracle.count - oracle.qualified.count - oracle.inFlight.count - oracle.awaitingNode.count)
             var violations: [Violation] = []
             if created > budget {
                 violations.append(
@@ -145,7 +151,8 @@ struct PlannerPropertyTests {
                 $0.kind != (scenario.configuration.effectiveProvisioner == .nodeclaim ? "NodeClaim" : "Machine")
             }
             if !wrongKind.isEmpty {
-                violations.append("created \(wrongKind.map(\.kind)) with provisioner \(scenario.configuration.effectiveProvisioner)")
+                violations.append(
+                    "created \(wrongKind.map(\.kind)) with provisioner \(scenario.configuration.effectiveProvisioner)")
             }
             return violations
         }
@@ -154,13 +161,16 @@ struct PlannerPropertyTests {
     @Test("Node claim names are deterministic, unique and free")
     func nodeClaimNames() {
         Self.check { scenario in
-            let plan = Planner.plan(scenario.workspace, observed: scenario.observed, configuration: scenario.configuration)
+            let plan = Planner.plan(
+                scenario.workspace, observed: scenario.observed, configuration: scenario.configuration)
             let names = plan.createdObjects.filter(\.isNodeClaim).map(\.name)
             var violations: [Violation] = []
             if Set(names).count != names.count { violations.append("duplicate names \(names)") }
             let existing = Set(scenario.objects.filter(\.isNodeClaim).map(\.name))
             for name in names where existing.contains(name) { violations.append("\(name) exists already") }
-            for name in names where !Self.isClaimName(name) { violations.append("\(name) is not ws + 9 hex characters") }
+            for name in names where !Self.isClaimName(name) {
+                violations.append("\(name) is not ws + 9 hex characters")
+            }
 
             // The names are the workspace's deterministic sequence, skipping names already taken.
             let taken = Set(scenario.observed.nodeClaims.map(\.name))
@@ -194,8 +204,10 @@ struct PlannerPropertyTests {
             deletions += 1
             let observed = ObservedState(objects: scenario.objects, for: workspace)
             let plan = Planner.plan(workspace, observed: observed, configuration: scenario.configuration)
-            let oracle = PlannerOracle(PlannerScenario(
-                seed: scenario.seed, workspace: workspace, objects: scenario.objects, configuration: scenario.configuration))
+            let oracle = PlannerOracle(
+                PlannerScenario(
+                    seed: scenario.seed, workspace: workspace, objects: scenario.objects,
+                    configuration: scenario.configuration))
 
             let expected = Set(oracle.workspaceClaims.filter { $0.metadata.deletionTimestamp == nil }.map(\.reference))
             let deleted = plan.deletedObjects
@@ -205,9 +217,11 @@ struct PlannerPropertyTests {
             if !plan.createdObjects.isEmpty { violations.append("created \(plan.createdObjects.map(\.reference))") }
             if !plan.updatedObjects.isEmpty { violations.append("updated \(plan.updatedObjects.map(\.reference))") }
             let hasFinalizer = (workspace.metadata.finalizers ?? []).contains(Planner.finalizer)
-            let expectedActions = deleted.map(PlanAction.delete) + (hasFinalizer ? [.removeFinalizer(Planner.finalizer)] : [])
+            let expectedActions =
+                deleted.map(PlanAction.delete) + (hasFinalizer ? [.removeFinalizer(Planner.finalizer)] : [])
             if plan.actions != expectedActions {
-                violations.append("actions \(plan.actions.map(\.description)), expected \(expectedActions.map(\.description))")
+                violations.append(
+                    "actions \(plan.actions.map(\.description)), expected \(expectedActions.map(\.description))")
             }
             let deleting = plan.status.conditions?[type: WorkspaceConditions.workspaceDeleting]
             if deleting?.status != .true || deleting?.reason != "workspaceDeleted"
@@ -224,7 +238,8 @@ struct PlannerPropertyTests {
     @Test("Conditions carry the generation and a transition time that moves only when the status changes")
     func conditions() {
         Self.check { scenario in
-            let plan = Planner.plan(scenario.workspace, observed: scenario.observed, configuration: scenario.configuration)
+            let plan = Planner.plan(
+                scenario.workspace, observed: scenario.observed, configuration: scenario.configuration)
             let now = scenario.configuration.now
             let generation = scenario.workspace.metadata.generation
             let prior = scenario.workspace.status?.conditions ?? []
@@ -241,13 +256,15 @@ struct PlannerPropertyTests {
                 let before = prior[type: condition.type]
                 let written =
                     before.map {
-                        $0.status != condition.status || $0.reason != condition.reason || $0.message != condition.message
+                        $0.status != condition.status || $0.reason != condition.reason
+                            || $0.message != condition.message
                     } ?? true
                 if written, condition.observedGeneration != generation {
                     violations.append(
                         Violation(
                             "\(condition.type) was written with observedGeneration "
-                                + "\(String(describing: condition.observedGeneration)), generation is \(String(describing: generation))"))
+                                + "\(String(describing: condition.observedGeneration)), generation is \(String(describing: generation))"
+                        ))
                 }
                 if let before, before.status == condition.status {
                     if transition != before.lastTransitionTime {
@@ -257,13 +274,15 @@ struct PlannerPropertyTests {
                                     + "from \(String(describing: before.lastTransitionTime)) to \(transition)"))
                     }
                 } else if transition != now {
-                    violations.append("\(condition.type) changed status but its lastTransitionTime is \(transition), not now")
+                    violations.append(
+                        "\(condition.type) changed status but its lastTransitionTime is \(transition), not now")
                 }
             }
             // When every earlier condition is of this generation, so is every condition of the plan.
             if prior.allSatisfy({ $0.observedGeneration == generation }) {
                 for condition in conditions where condition.observedGeneration != generation {
-                    violations.append("\(condition.type) has observedGeneration \(String(describing: condition.observedGeneration))")
+                    violations.append(
+                        "\(condition.type) has observedGeneration \(String(describing: condition.observedGeneration))")
                 }
             }
             return violations
@@ -274,7 +293,8 @@ struct PlannerPropertyTests {
     func workerNodes() {
         Self.check { scenario in
             let oracle = PlannerOracle(scenario)
-            let plan = Planner.plan(scenario.workspace, observed: scenario.observed, configuration: scenario.configuration)
+            let plan = Planner.plan(
+                scenario.workspace, observed: scenario.observed, configuration: scenario.configuration)
             let before = scenario.workspace.status?.workerNodes
             let after = plan.status.workerNodes
             var violations: [Violation] = []
@@ -293,7 +313,8 @@ struct PlannerPropertyTests {
                 if let after {
                     violations += Self.workerNodeViolations(after, oracle: oracle)
                     // Preferred nodes come first.
-                    let preferred = Set(scenario.workspace.resource?.preferredNodes ?? []).intersection(oracle.qualified)
+                    let preferred = Set(scenario.workspace.resource?.preferredNodes ?? []).intersection(
+                        oracle.qualified)
                     if preferred.count <= oracle.count, !preferred.isSubset(of: after) {
                         violations.append("preferred nodes \(preferred.sorted()) are not all in \(after)")
                     }
@@ -314,9 +335,11 @@ struct PlannerPropertyTests {
         Self.check { scenario in
             let oracle = PlannerOracle(scenario)
             let provisioner = scenario.configuration.effectiveProvisioner
-            // Workspaces that must stop: being deleted, a revision conflict, no capacity, too few nodes with none.
+            // Workspaces that must stop: being deleted, a revision conflict, no capacity, too few nodes with none,
+            // or a Ready claim whose node is not observed (it waits for the provisioner to register or remove it).
             guard !oracle.isDeleting, !oracle.hasHashConflict, !oracle.hasLaunchFailure,
-                provisioner != .none || oracle.qualified.count >= oracle.count
+                provisioner != .none || oracle.qualified.count >= oracle.count,
+                oracle.awaitingNode.isEmpty || oracle.qualified.count >= oracle.count
             else { return [] }
             simulated += 1
             let outcome = simulate(scenario.workspace, scenario.objects, scenario.configuration, oracle: oracle)
@@ -329,7 +352,9 @@ struct PlannerPropertyTests {
                 oracle.liveClaims.filter { claim in
                     (claim.value(at: "status", "conditions")?.arrayValue ?? []).contains {
                         $0["type"] == "Ready" && $0["status"] == "True"
-                    } && claim.value(at: "status", "nodeName")?.stringValue.map { !oracle.qualified.contains($0) } == true
+                    }
+                        && claim.value(at: "status", "nodeName")?.stringValue.map { !oracle.qualified.contains($0) }
+                            == true
                 }.map(\.name))
             if !lost.isEmpty,
                 case .succeeded = simulate(
@@ -388,8 +413,12 @@ struct PlannerPropertyTests {
     /// What the cluster does between two passes: each live node claim of the workspace launches a Ready node
     /// that matches the workspace (labels, instance type, GPU capacity); every workload becomes ready and
     /// progressing.
-    fileprivate static func simulateCluster(_ objects: [KubernetesObject], for workspace: Workspace) -> [KubernetesObject] {
-        let oracle = PlannerOracle(PlannerScenario(seed: 0, workspace: workspace, objects: objects, configuration: PlannerFixtures().configuration()))
+    fileprivate static func simulateCluster(_ objects: [KubernetesObject], for workspace: Workspace)
+        -> [KubernetesObject]
+    {
+        let oracle = PlannerOracle(
+            PlannerScenario(
+                seed: 0, workspace: workspace, objects: objects, configuration: PlannerFixtures().configuration()))
         var objects = PlannerFixtures().markWorkloadReady(objects).map { object in
             guard object.apiVersion == "apps/v1", object.kind == "Deployment" || object.kind == "StatefulSet" else {
                 return object
@@ -442,7 +471,6 @@ struct PlannerPropertyTests {
         name.hasPrefix("ws") && name.utf8.count == 11
             && name.utf8.dropFirst(2).allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
     }
-
 
     /// Runs `property` over every scenario and records the first violations with their seeds.
     fileprivate static func check(
@@ -559,6 +587,16 @@ fileprivate struct PlannerOracle {
         }
     }
 
+    /// Live Ready claims whose node is not observed at all: the planner counts them as coming up.
+    var awaitingNode: [KubernetesObject] {
+        let nodeNames = Set(scenario.objects.filter { $0.apiVersion == "v1" && $0.kind == "Node" }.map(\.name))
+        let pending = Set(inFlight.map(\.name))
+        return liveClaims.filter { claim in
+            !pending.contains(claim.name)
+                && !nodeNames.contains(claim.value(at: "status", "nodeName")?.stringValue ?? "")
+        }
+    }
+
     var launchFailures: [KubernetesObject] {
         inFlight.filter { claim in
             (claim.value(at: "status", "conditions")?.arrayValue ?? []).contains {
@@ -616,7 +654,9 @@ fileprivate struct PlannerScenario: Sendable, Hashable, CustomStringConvertible 
 
         // Configuration.
         let cloud: CloudProvider = random.chance(0.1) ? .aws : .azure
-        let provisioner: PlannerConfiguration.NodeProvisionerKind = random.pick([.machine, .machine, .nodeclaim, .nodeclaim, .none])
+        let provisioner: PlannerConfiguration.NodeProvisionerKind = random.pick([
+            .machine, .machine, .nodeclaim, .nodeclaim, .none,
+        ])
         var configuration = PlannerFixtures().configuration(provisioner: provisioner, cloud: cloud)
         configuration.nodeClaimAPIVersion = random.pick(["karpenter.sh/v1beta1", "karpenter.sh/v1"])
         if random.chance(0.2) { configuration.featureGates = ["Karpenter": random.chance(0.7)] }
@@ -646,7 +686,8 @@ fileprivate struct PlannerScenario: Sendable, Hashable, CustomStringConvertible 
         if random.chance(0.2) { annotations[WorkspaceRevision.revisionAnnotation] = String(random.int(1...9)) }
         if random.chance(0.2) { annotations["example.com/note"] = "kept" }
         let finalizers: [String]? = random.pick([
-            nil, [Planner.finalizer], ["example.com/keep"], [Planner.finalizer, "example.com/keep"], [Planner.finalizer],
+            nil, [Planner.finalizer], ["example.com/keep"], [Planner.finalizer, "example.com/keep"],
+            [Planner.finalizer],
         ])
         let deletionTimestamp: Date? = random.chance(0.15) ? now.addingTimeInterval(-Double(random.int(1...600))) : nil
         let workspaceLabels: [String: String]? = random.chance(0.5) ? ["team": random.pick(["a", "b"])] : nil
@@ -675,7 +716,8 @@ fileprivate struct PlannerScenario: Sendable, Hashable, CustomStringConvertible 
             let secrets: [String]? = random.chance(0.5) ? ["acr-secret"] : nil
             preset = PresetSpec(
                 name: model.name, accessMode: "private",
-                presetOptions: PresetOptions(image: "myregistry.azurecr.io/kaito/\(model.name):0.0.3", imagePullSecrets: secrets))
+                presetOptions: PresetOptions(
+                    image: "myregistry.azurecr.io/kaito/\(model.name):0.0.3", imagePullSecrets: secrets))
         } else {
             preset = PresetSpec(name: model.name, accessMode: random.pick([nil, "public"]))
         }
@@ -693,10 +735,12 @@ fileprivate struct PlannerScenario: Sendable, Hashable, CustomStringConvertible 
 
         var workspace = Workspace(
             metadata: ObjectMeta(
-                name: name, namespace: namespace, labels: workspaceLabels, annotations: annotations.isEmpty ? nil : annotations,
+                name: name, namespace: namespace, labels: workspaceLabels,
+                annotations: annotations.isEmpty ? nil : annotations,
                 uid: uid, generation: generation, creationTimestamp: now.addingTimeInterval(-7200),
                 deletionTimestamp: deletionTimestamp, finalizers: finalizers),
-            resource: ResourceSpec(count: count, instanceType: sku.name, labelSelector: selector, preferredNodes: preferred),
+            resource: ResourceSpec(
+                count: count, instanceType: sku.name, labelSelector: selector, preferredNodes: preferred),
             inference: InferenceSpec(preset: preset, adapters: adapters))
         let effectiveNamespace = namespace ?? "default"
 
@@ -773,7 +817,8 @@ fileprivate struct PlannerScenario: Sendable, Hashable, CustomStringConvertible 
             objects.append(
                 claimObject(
                     apiVersion: claimAPIVersion, kind: claimKind, name: "ws0f0f0f0f0", workspace: "other",
-                    namespace: effectiveNamespace, instanceType: sku.name, created: now, deleting: false, conditions: [],
+                    namespace: effectiveNamespace, instanceType: sku.name, created: now, deleting: false,
+                    conditions: [],
                     nodeName: nil))
         }
 
@@ -836,7 +881,8 @@ fileprivate struct PlannerScenario: Sendable, Hashable, CustomStringConvertible 
         if random.chance(0.5) {
             objects.append(
                 KubernetesObject(
-                    apiVersion: "karpenter.azure.com/v1alpha2", kind: "AKSNodeClass", metadata: ObjectMeta(name: "default"),
+                    apiVersion: "karpenter.azure.com/v1alpha2", kind: "AKSNodeClass",
+                    metadata: ObjectMeta(name: "default"),
                     content: ["spec": ["imageFamily": "Ubuntu2204"]]))
         }
 
@@ -880,7 +926,9 @@ fileprivate struct PlannerScenario: Sendable, Hashable, CustomStringConvertible 
     }
 
     /// Breaks one part of `selector` in `labels`.
-    static func violate(_ selector: LabelSelector, in labels: inout [String: String], using random: inout SeededGenerator) {
+    static func violate(
+        _ selector: LabelSelector, in labels: inout [String: String], using random: inout SeededGenerator
+    ) {
         if let expression = selector.matchExpressions?.first, random.chance(0.5) {
             switch expression.operator {
             case .in: labels[expression.key] = "9"
@@ -916,7 +964,8 @@ fileprivate struct PlannerScenario: Sendable, Hashable, CustomStringConvertible 
             metadata: ObjectMeta(
                 name: name,
                 labels: ["kaito.sh/workspace": workspace, "kaito.sh/workspacenamespace": namespace],
-                creationTimestamp: created, deletionTimestamp: deleting ? PlannerFixtures.now.addingTimeInterval(-10) : nil,
+                creationTimestamp: created,
+                deletionTimestamp: deleting ? PlannerFixtures.now.addingTimeInterval(-10) : nil,
                 finalizers: deleting ? ["karpenter.sh/termination"] : nil),
             content: content)
     }

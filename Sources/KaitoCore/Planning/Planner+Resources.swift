@@ -51,7 +51,9 @@ extension PlanContext {
         }
 
         // Kaito waits 240 s for each node claim; past that it reports the timeout and keeps waiting.
-        let late = inFlight.filter { claim in age(of: claim.creationTimestamp).map { $0 >= Planner.nodeClaimReadyTimeout } ?? false }
+        let late = inFlight.filter { claim in
+            age(of: claim.creationTimestamp).map { $0 >= Planner.nodeClaimReadyTimeout } ?? false
+        }
         if let first = late.first {
             failNodeClaim(
                 "check \(nodeClaimNoun) status timed out. \(nodeClaimNoun) \(first.name) is not ready", creation: false)
@@ -68,7 +70,15 @@ extension PlanContext {
             }
         }
 
-        let toCreate = max(0, missing - inFlight.count)
+        // A ready claim whose node is not observed is counted as coming up, not replaced: a controller's caches
+        // can show the claim before its node, and a replacement would be a duplicate. (A node that is observed
+        // but unhealthy does not count, above, and gets a replacement.)
+        let observedNodeNames = Set(observed.nodes.map(\.name))
+        let awaitingNode = observed.nodeClaims.filter {
+            !$0.isDeleting && $0.isReady && $0.instanceTypes.contains(instanceType)
+                && !observedNodeNames.contains($0.nodeName ?? "")
+        }
+        let toCreate = max(0, missing - inFlight.count - awaitingNode.count)
         if toCreate > 0 {
             // Spec 5.7.2: the NodeClass is checked before each NodeClaim is created.
             if configuration.effectiveProvisioner == .nodeclaim {
@@ -250,12 +260,14 @@ extension PlanContext {
                         metadata: ObjectMeta(
                             name: "default",
                             annotations: [
-                                "kubernetes.io/description": "General purpose AKSNodeClass for running Ubuntu 22.04 nodes"
+                                "kubernetes.io/description":
+                                    "General purpose AKSNodeClass for running Ubuntu 22.04 nodes"
                             ]),
                         content: ["spec": ["imageFamily": "Ubuntu2204"]])))
         case .aws:
             waitingFor.append(
-                "EC2NodeClass default is missing; create it for your cluster (role and discovery tags) before NodeClaims can launch")
+                "EC2NodeClass default is missing; create it for your cluster (role and discovery tags) before NodeClaims can launch"
+            )
         }
     }
 }
