@@ -5,17 +5,23 @@ import Foundation
 /// Never suspend or call out to unknown code inside ``withLock(_:)``.
 public final class Locked<Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
-    private var value: Value
+    private var stored: Value
 
     /// Guards `value`.
     public init(_ value: Value) {
-        self.value = value
+        self.stored = value
+    }
+
+    /// The value now; setting replaces it. Use ``withLock(_:)`` to read and change it in one step.
+    public var value: Value {
+        get { withLock { $0 } }
+        set { withLock { $0 = newValue } }
     }
 
     /// Runs `body` with exclusive access to the value.
     public func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
         lock.lock()
         defer { lock.unlock() }
-        return try body(&value)
+        return try body(&stored)
     }
 }

@@ -29,11 +29,11 @@ public enum ChildProcess {
         }
     }
 
-    /// Runs `executable` with `arguments` and `environment` in `directory` (created if needed), standard input
-    /// empty, and returns when it exits.
+    /// Runs `executable` with `arguments` and `environment` in `directory` (created if needed), with `input` as
+    /// standard input (empty by default), and returns when it exits.
     public static func run(
         _ executable: String, _ arguments: [String], environment: [String: String], in directory: URL,
-        timeoutSeconds: Double = 60
+        input: String = "", timeoutSeconds: Double = 60
     ) async throws -> Result {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let id = UUID().uuidString
@@ -41,9 +41,13 @@ public enum ChildProcess {
         let errorURL = directory.appendingPathComponent("err-\(id)")
         _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
         _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
+        let inputURL = directory.appendingPathComponent("in-\(id)")
+        try Data(input.utf8).write(to: inputURL)
+        let standardInput = try FileHandle(forReadingFrom: inputURL)
         let output = try FileHandle(forWritingTo: outputURL)
         let errors = try FileHandle(forWritingTo: errorURL)
         defer {
+            try? standardInput.close()
             try? output.close()
             try? errors.close()
         }
@@ -54,7 +58,7 @@ public enum ChildProcess {
         process.currentDirectoryURL = directory
         process.standardOutput = output
         process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = standardInput
         let status: Int32 = try await withCheckedThrowingContinuation { continuation in
             process.terminationHandler = { finished in continuation.resume(returning: finished.terminationStatus) }
             do {

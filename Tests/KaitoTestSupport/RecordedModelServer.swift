@@ -3,6 +3,7 @@ public import HTTPTypes
 import Hummingbird
 import Logging
 public import KaitoCore
+import KaitoHTTP
 
 /// A loopback model server on 127.0.0.1 that answers like the inference servers recorded in the Kaito
 /// exchanges: the same status codes, content types and bodies (byte for byte), and the same event streams.
@@ -231,41 +232,27 @@ public struct RecordedModelServer: Sendable {
 
 /// Request bodies a test server received, for assertions.
 public final class ReceivedBodies: Sendable {
-    private let storage = LockedBox<[(path: String, body: JSONValue?)]>([])
+    private let storage = Locked<[Received]>([])
 
     public func append(path: String, body: Data?) {
         let json = body.flatMap { try? JSONDecoder().decode(JSONValue.self, from: $0) }
-        storage.mutate { $0.append((path, json)) }
+        storage.withLock { $0.append(Received(path: path, body: json)) }
     }
 
     /// The JSON bodies sent to `path`, in order.
     public func bodies(_ path: String) -> [JSONValue] {
-        storage.value.filter { $0.path == path }.compactMap(\.body)
+        storage.withLock { $0 }.filter { $0.path == path }.compactMap(\.body)
     }
 
     /// Every path requested, in order.
-    public var paths: [String] { storage.value.map(\.path) }
-}
+    public var paths: [String] { storage.withLock { $0 }.map(\.path) }
 
-/// A value behind a lock.
-public final class LockedBox<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: Value
-
-    public init(_ value: Value) { stored = value }
-
-    public var value: Value {
-        lock.lock()
-        defer { lock.unlock() }
-        return stored
-    }
-
-    public func mutate(_ change: (inout Value) -> Void) {
-        lock.lock()
-        defer { lock.unlock() }
-        change(&stored)
+    private struct Received: Sendable {
+        var path: String
+        var body: JSONValue?
     }
 }
+
 
 extension RecordedModelServer {
     /// Serves on 127.0.0.1 (a free port) while `body` runs and passes the base URL.

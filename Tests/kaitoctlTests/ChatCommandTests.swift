@@ -5,41 +5,16 @@ import KaitoSim
 import KaitoTestSupport
 import Testing
 
-/// Runs the built `kaitoctl` with `arguments` and `stdin` as standard input, without blocking a concurrency thread.
+/// Runs the built `kaitoctl chat` with `arguments` and `stdin` as standard input.
 private func chat(_ arguments: [String], stdin: String = "", timeout: Double = 60) async throws -> ChildProcess.Result {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kaitoctl-chat-\(UUID())")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
-    let input = directory.appendingPathComponent("stdin")
-    let output = directory.appendingPathComponent("stdout")
-    let errors = directory.appendingPathComponent("stderr")
-    try Data(stdin.utf8).write(to: input)
-    _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-    _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
-    let process = Process()
-    process.executableURL = try KaitoctlBinary.url()
-    process.arguments = ["chat"] + arguments
     var environment = ProcessInfo.processInfo.environment
     environment["KUBECONFIG"] = nil
     environment["HOME"] = directory.path
-    process.environment = environment
-    process.standardInput = try FileHandle(forReadingFrom: input)
-    process.standardOutput = try FileHandle(forWritingTo: output)
-    process.standardError = try FileHandle(forWritingTo: errors)
-    let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-        process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-        do {
-            try process.run()
-        } catch {
-            process.terminationHandler = nil
-            continuation.resume(throwing: error)
-            return
-        }
-        let pid = process.processIdentifier
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { if process.isRunning { kill(pid, SIGKILL) } }
-    }
-    func read(_ url: URL) -> String { String(decoding: (try? Data(contentsOf: url)) ?? Data(), as: UTF8.self) }
-    return ChildProcess.Result(status: status, output: read(output), errors: read(errors))
+    return try await ChildProcess.run(
+        try KaitoctlBinary.url().path, ["chat"] + arguments, environment: environment, in: directory, input: stdin,
+        timeoutSeconds: timeout)
 }
 
 /// A Service `name` (port 80) with one Ready pod that the sim's service proxy answers as model server `runtime`.

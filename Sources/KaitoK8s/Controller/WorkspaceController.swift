@@ -372,7 +372,7 @@ public final class WorkspaceController: Sendable {
         }
         if let nodeClasses = caches.nodeClasses {
             let stream = nodeClasses.events()
-            consumers.append { [self] in
+            consumers.append {
                 for await event in stream where !event.isResync {
                     for workspace in await caches.workspaces.store.objects() {
                         await queue.add(ObjectKey(workspace))

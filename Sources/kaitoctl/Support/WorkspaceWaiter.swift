@@ -1,4 +1,5 @@
 import Foundation
+import KaitoHTTP
 import KaitoCore
 import KaitoK8s
 
@@ -52,44 +53,16 @@ final class LiveOutput: @unchecked Sendable {
     }
 }
 
-/// A value set by one task and read by another.
-final class SharedValue<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: Value
-
-    init(_ value: Value) { stored = value }
-
-    var value: Value {
-        get {
-            lock.lock()
-            defer { lock.unlock() }
-            return stored
-        }
-        set {
-            lock.lock()
-            stored = newValue
-            lock.unlock()
-        }
-    }
-
-    /// Reads and changes the value in one step.
-    func update<R>(_ body: (inout Value) -> R) -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&stored)
-    }
-}
-
 /// Runs `body` for at most `seconds`; returns its result, or `nil` when the time ran out first.
 ///
 /// Both run as unstructured tasks so a body stuck in a network read cannot hold up the timeout; the loser is
 /// cancelled.
 func withDeadline<T: Sendable>(seconds: Double, _ body: @escaping @Sendable () async throws -> T) async throws -> T? {
-    let resumed = SharedValue(false)
-    let tasks = SharedValue<[Task<Void, Never>]>([])
+    let resumed = Locked(false)
+    let tasks = Locked<[Task<Void, Never>]>([])
     let result: T? = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T?, any Error>) in
         @Sendable func finish(_ outcome: Result<T?, any Error>) {
-            let shouldResume = resumed.update { done -> Bool in
+            let shouldResume = resumed.withLock { done -> Bool in
                 if done { return false }
                 done = true
                 return true
@@ -145,7 +118,7 @@ struct WorkspaceWaiter: Sendable {
     /// - Throws: ``CLIError``: 1 when it fails (the condition's message), 3 on timeout.
     func waitForSuccess() async throws -> KubernetesObject {
         let output = LiveOutput()
-        let last = SharedValue<KubernetesObject?>(nil)
+        let last = Locked<KubernetesObject?>(nil)
         let spinner = spinnerTask(output: output, text: "waiting for workspace \(name) to succeed")
         defer {
             spinner.cancel()
@@ -179,7 +152,7 @@ struct WorkspaceWaiter: Sendable {
     /// - Throws: ``CLIError`` with status 3 on timeout.
     func waitForDeletion() async throws {
         let output = LiveOutput()
-        let last = SharedValue<KubernetesObject?>(nil)
+        let last = Locked<KubernetesObject?>(nil)
         let spinner = spinnerTask(output: output, text: "waiting for workspace \(name) to be deleted")
         defer {
             spinner.cancel()
@@ -216,7 +189,7 @@ struct WorkspaceWaiter: Sendable {
     /// Reconnects across dropped watch connections, but gives up (exit 4) when the server stays unreachable.
     private static let reconnect = WatchReconnectPolicy(maxBackoff: .seconds(5), maxConsecutiveFailures: 8)
 
-    private func followToSuccess(output: LiveOutput, last: SharedValue<KubernetesObject?>) async throws
+    private func followToSuccess(output: LiveOutput, last: Locked<KubernetesObject?>) async throws
         -> KubernetesObject
     {
         let resource = client.resource(.workspaces)
@@ -258,7 +231,7 @@ struct WorkspaceWaiter: Sendable {
         throw CLIError("the watch on workspace \(name) ended unexpectedly")
     }
 
-    private func followToDeletion(last: SharedValue<KubernetesObject?>) async throws -> Bool {
+    private func followToDeletion(last: Locked<KubernetesObject?>) async throws -> Bool {
         let resource = client.resource(.workspaces)
         let list = try await resource.list(namespace: namespace, fieldSelector: fieldSelector)
         guard let initial = list.items.first else { return true }

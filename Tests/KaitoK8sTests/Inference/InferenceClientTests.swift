@@ -244,13 +244,13 @@ struct InferenceClientTests {
         for flavor in [RecordedModelServer.Flavor.openAI, .openAIWithDone] {
             try await withServer(flavor) { client, server in
                 let runtime = try await client.detectRuntime()
-                let pieces = LockedBox<[String]>([])
+                let pieces = Locked<[String]>([])
                 let reply = try await client.chat(ChatRequest(prompt: "hello", stream: true), runtime: runtime) {
-                    delta in pieces.mutate { $0.append(delta.text) }
+                    delta in pieces.withLock { $0.append(delta.text) }
                 }
                 #expect(reply.text == "Hello! How can I help you today?")
                 #expect(reply.finishReason == "stop")
-                #expect(pieces.value == ["", "Hello", "!", " How", " can", " I", " help", " you", " today", "?", ""])
+                #expect(pieces.withLock { $0 } == ["", "Hello", "!", " How", " can", " I", " help", " you", " today", "?", ""])
                 #expect(reply.raw.count == 11)
                 #expect(!reply.raw.contains("[DONE]"))
                 #expect(server.received.bodies("/v1/chat/completions").last?["stream"] == true)
@@ -344,13 +344,13 @@ struct InferenceClientTests {
                 .merge(["status": ["phase": "Running", "conditions": [["type": "Ready", "status": "True"]]]]))
             let runtime = try await inference.detectRuntime()
             #expect(runtime == DetectedRuntime(runtime: .openAI, model: "vllm-llama-3-8b"))
-            let pieces = LockedBox<[String]>([])
+            let pieces = Locked<[String]>([])
             let reply = try await inference.chat(ChatRequest(prompt: "hello", stream: true), runtime: runtime) {
                 delta in
-                pieces.mutate { list in list.append(delta.text) }
+                pieces.withLock { list in list.append(delta.text) }
             }
             #expect(reply.text.contains("simulated"))
-            #expect(pieces.value.count > 3)
+            #expect(pieces.withLock { $0 }.count > 3)
             let whole = try await inference.chat(ChatRequest(prompt: "hello"), runtime: runtime)
             #expect(whole.text == reply.text)
         }

@@ -30,7 +30,7 @@ struct ClusterHarness: Sendable {
     /// A client for the test's own checks.
     let client: KubernetesClient
     /// The controller, once started.
-    let controller: SharedBox<HarnessController?>
+    let controller: Locked<HarnessController?>
 
     static let token = "kaitoctl-tests-admin-token"
 
@@ -58,7 +58,7 @@ struct ClusterHarness: Sendable {
         }
         defer { fleetTask?.cancel() }
         let caPEM = try pki.data(atPath: pki.caCertificatePath)
-        let box = SharedBox<HarnessController?>(nil)
+        let box = Locked<HarnessController?>(nil)
         let result: T = try await SimServer.withServer(store: store, configuration: configuration) { server in
             let kubeconfig = directory.appendingPathComponent("kubeconfig")
             try SimKubeconfig(server: server.url, certificateAuthorityPEM: caPEM, credential: .token(token))
@@ -124,27 +124,6 @@ func runBuiltKaitoctl(_ arguments: [String], in directory: URL, timeout: Double 
     return try await ChildProcess.run(
         try KaitoctlBinary.url().path, arguments, environment: environment,
         in: directory.appendingPathComponent("run"), timeoutSeconds: timeout)
-}
-
-/// A value shared between tasks.
-final class SharedBox<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: Value
-
-    init(_ value: Value) { stored = value }
-
-    var value: Value {
-        get {
-            lock.lock()
-            defer { lock.unlock() }
-            return stored
-        }
-        set {
-            lock.lock()
-            stored = newValue
-            lock.unlock()
-        }
-    }
 }
 
 /// The built `kaito-controller`, running; its log goes to a file.
