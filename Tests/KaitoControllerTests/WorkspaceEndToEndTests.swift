@@ -3,7 +3,6 @@ import KaitoCore
 import KaitoHTTP
 import KaitoK8s
 import KaitoSim
-import KaitoTestSupport
 import Testing
 
 /// The built `kaito-controller` drives Kaito's examples to success against KaitoSim and its simulated GPU fleet,
@@ -194,7 +193,7 @@ struct WorkspaceEndToEndTests {
                 let workspace = try E2E.workspace(name, count: index + 1, labels: ["apps": name])
                 _ = try await sim.client.resource(.workspaces).create(workspace)
             }
-            var generator = SplitMix64(seed: 20_261_129)
+            var generator = SeededRandomNumberGenerator(seed: 20_261_129)
             for _ in 0..<4 {
                 let controller = try sim.startController()
                 _ = try await controller.waitForStartup()

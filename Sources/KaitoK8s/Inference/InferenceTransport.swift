@@ -32,26 +32,7 @@ public struct InferenceHTTPRequest: Sendable {
 }
 
 /// A model server's answer, whatever its status: the head, and a body that may still be arriving.
-public struct InferenceHTTPResponse: Sendable {
-    /// The HTTP status code.
-    public var statusCode: Int
-    /// The header fields.
-    public var headerFields: HTTPFields
-    /// The body, read as it arrives.
-    public var body: HTTPBody
-
-    /// Creates a response.
-    public init(statusCode: Int, headerFields: HTTPFields, body: HTTPBody) {
-        self.statusCode = statusCode
-        self.headerFields = headerFields
-        self.body = body
-    }
-
-    /// Whether the status is 2xx.
-    public var isSuccess: Bool { (200..<300).contains(statusCode) }
-    /// The `Content-Type` header.
-    public var contentType: String? { headerFields[.contentType] }
-}
+public typealias InferenceHTTPResponse = KubernetesStreamResponse
 
 /// How an ``InferenceClient`` reaches a model server: through the API server's service proxy
 /// (``ServiceProxyInferenceTransport``) or straight to a URL (``DirectInferenceTransport``).
@@ -101,15 +82,14 @@ public struct ServiceProxyInferenceTransport: InferenceTransport {
                     namespace: namespace, name: service, port: port, method: request.method, path: request.path,
                     body: request.body, contentType: request.body == nil ? nil : "application/json",
                     accept: request.accept)
-                return InferenceHTTPResponse(
-                    statusCode: answer.statusCode, headerFields: answer.headerFields, body: answer.body)
+                return answer
             }
             let answer = try await client.proxyToService(
                 namespace: namespace, name: service, port: port, method: request.method, path: request.path,
                 body: request.body, contentType: request.body == nil ? nil : "application/json",
                 accept: request.accept, timeout: request.timeout)
             return InferenceHTTPResponse(
-                statusCode: answer.statusCode, headerFields: answer.headerFields, body: HTTPBody(bytes: answer.body))
+                status: answer.status, headerFields: answer.headerFields, body: HTTPBody(bytes: answer.body))
         } catch let error as KubernetesError {
             throw InferenceError(proxy: error, namespace: namespace, service: service, port: port)
         }
@@ -177,7 +157,7 @@ public struct DirectInferenceTransport: InferenceTransport {
                 head, body: request.body.map { HTTPRequestBody($0) },
                 options: HTTPRequestOptions(isStreaming: request.streaming, totalTimeout: request.timeout))
             return InferenceHTTPResponse(
-                statusCode: answer.response.status.code, headerFields: answer.response.headerFields, body: answer.body)
+                status: answer.response.status, headerFields: answer.response.headerFields, body: answer.body)
         } catch let error as HTTPClientError {
             throw InferenceError(
                 kind: .unreachable, message: "cannot reach the model server at \(baseURL): \(error.message)")

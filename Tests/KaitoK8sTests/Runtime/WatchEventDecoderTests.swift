@@ -1,6 +1,6 @@
 import Foundation
 import KaitoCore
-import KaitoTestSupport
+import KaitoSim
 import Testing
 
 @testable import KaitoK8s
@@ -60,7 +60,7 @@ struct WatchEventDecoderTests {
         let expected = try Self.decode(chunks: [Self.stream[...]])
         let bytes = Self.stream
         #expect(try Self.decode(chunks: bytes.indices.map { bytes[$0...$0] }) == expected)
-        var generator = SplitMix64(seed: 7)
+        var generator = SeededRandomNumberGenerator(seed: 7)
         for round in 0..<200 {
             var chunks: [ArraySlice<UInt8>] = []
             var start = 0
