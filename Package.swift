@@ -62,6 +62,7 @@ let package = Package(
             name: "KaitoSim",
             dependencies: [
                 "KaitoCore",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
             ],

@@ -123,6 +123,20 @@ public struct FieldError: Sendable, Hashable, CustomStringConvertible {
         case notSupported(JSONValue, supported: [String])
         /// `Duplicate value: <value>`.
         case duplicate(JSONValue)
+        /// `Invalid value: <value>: <detail>` with the cause `FieldValueTypeInvalid` (a value of the wrong type).
+        case typeInvalid(JSONValue)
+        /// `Too long[: <detail>]` (`FieldValueTooLong`); the detail says the limit, such as
+        /// `may not be more than 63 bytes`.
+        case tooLong
+        /// `Too many: <count>: must have at most <maximum> items` (`FieldValueTooMany`).
+        case tooMany(actual: Int?, maximum: Int)
+        /// `Not found: <value>` (`FieldValueNotFound`).
+        case notFound(JSONValue)
+        /// `Internal error: <detail>` (`InternalError`).
+        case internalError
+        /// `Invalid value` without the value (`FieldValueInvalid` with an omitted value), as CEL rules on values
+        /// too large to print and some validators report.
+        case invalidOmittingValue
     }
 
     /// Dotted path of the field, such as `metadata.name`.
@@ -147,6 +161,12 @@ public struct FieldError: Sendable, Hashable, CustomStringConvertible {
         case .forbidden: "FieldValueForbidden"
         case .notSupported: "FieldValueNotSupported"
         case .duplicate: "FieldValueDuplicate"
+        case .typeInvalid: "FieldValueTypeInvalid"
+        case .tooLong: "FieldValueTooLong"
+        case .tooMany: "FieldValueTooMany"
+        case .notFound: "FieldValueNotFound"
+        case .internalError: "InternalError"
+        case .invalidOmittingValue: "FieldValueInvalid"
         }
     }
 
@@ -164,6 +184,16 @@ public struct FieldError: Sendable, Hashable, CustomStringConvertible {
             }
             return text
         case .duplicate(let value): text = "Duplicate value: \(Self.render(value))"
+        case .typeInvalid(let value): text = "Invalid value: \(Self.render(value))"
+        case .tooLong: text = "Too long"
+        case .tooMany(let actual, let maximum):
+            text = "Too many"
+            if let actual { text += ": \(actual)" }
+            text += ": must have at most \(maximum) items"
+            return text
+        case .notFound(let value): text = "Not found: \(Self.render(value))"
+        case .internalError: text = "Internal error"
+        case .invalidOmittingValue: text = "Invalid value"
         }
         if !detail.isEmpty { text += ": \(detail)" }
         return text

@@ -68,12 +68,24 @@ public actor APIStore {
     /// The clock the store reads, for an HTTP layer that prints ages (`kubectl get`'s AGE column) by it.
     public nonisolated var simulationClock: any SimulationClock { clock }
 
-    /// Runs a write on a copy of the state that no watch sees and that is then discarded, as `dryRun=All` does:
-    /// the result and the errors are the write's, and nothing is stored, logged or sent to watches.
-    func dryRun<Result: Sendable>(_ write: @Sendable (inout ObjectStore) throws -> Result) throws -> Result {
-        var copy = state
-        copy.watchers = [:]
-        return try write(&copy)
+    /// Runs one request's write with its field-validation mode and returns the result with the warnings the write
+    /// collected (unknown fields under `Warn`). With `dryRun` (`dryRun=All`) the write runs on a copy of the state
+    /// that no watch sees and that is then discarded: the result and the errors are the write's, and nothing is
+    /// stored, logged or sent to watches.
+    func perform<Result: Sendable>(
+        fieldValidation: FieldValidation, dryRun: Bool, _ write: @Sendable (inout ObjectStore) throws -> Result
+    ) throws -> (result: Result, warnings: [String]) {
+        if dryRun {
+            var copy = state
+            copy.watchers = [:]
+            copy.request = RequestScope(fieldValidation: fieldValidation)
+            let result = try write(&copy)
+            return (result, copy.request.warnings)
+        }
+        state.request = RequestScope(fieldValidation: fieldValidation)
+        defer { state.request = RequestScope() }
+        let result = try write(&state)
+        return (result, state.request.warnings)
     }
 
     // MARK: - Reads

@@ -180,20 +180,27 @@ extension ObjectStore {
         default:
             break
         }
-        try applySchema(&object, descriptor: descriptor)
+        try admit(&object, old: nil, descriptor: descriptor, subresource: .main)
     }
 
-    /// Pruning, defaulting and validation against a custom resource's schema.
-    func applySchema(_ object: inout [String: JSONValue], descriptor: ResourceDescriptor) throws {
-        guard let schema = descriptor.schema else { return }
-        var document = StructuralSchema.prune(.object(object), schema: schema)
-        StructuralSchema.applyDefaults(&document, schema: schema)
-        let errors = StructuralSchema.validate(document, schema: schema)
+    /// The decoding and admission steps every write goes through after its kind-specific preparation: unknown
+    /// fields pruned (400 under strict field validation), then built-in defaulting, admission and validation,
+    /// and a custom resource's schema defaults, validation and CEL rules. Validation failures of both steps are
+    /// reported together in one 422.
+    mutating func admit(
+        _ object: inout [String: JSONValue], old: [String: JSONValue]?, descriptor: ResourceDescriptor,
+        subresource: Subresource
+    ) throws {
+        var unknown = pruneUnknownBuiltinFields(&object, descriptor: descriptor)
+        unknown += pruneUnknownSchemaFields(&object, descriptor: descriptor)
+        reportUnknownFields(unknown)
+        try throwIfStrictDecodingFailed()
+        var errors = try admitBuiltin(&object, old: old, descriptor: descriptor, subresource: subresource)
+        errors += applySchema(&object, old: old, descriptor: descriptor)
         if !errors.isEmpty {
             throw APIError.invalid(
                 kind: descriptor.kind, group: descriptor.group, name: ObjectAccessor(object).name, errors: errors)
         }
-        object = document.objectValue ?? object
     }
 
     // MARK: - Update
@@ -302,7 +309,7 @@ extension ObjectStore {
         default:
             break
         }
-        try applySchema(&object, descriptor: descriptor)
+        try admit(&object, old: old, descriptor: descriptor, subresource: subresource)
     }
 
     /// Commits an update: the finalizer rule for objects being deleted, generation, ownership, no-op detection, and

@@ -77,6 +77,8 @@ struct ObjectStore {
     var logFloor: Int64 = 0
     var watchers: [UInt64: Watcher] = [:]
     var nextWatcherID: UInt64 = 0
+    /// The request being served: its field-validation mode and the warnings it collects.
+    var request = RequestScope()
 
     init(configuration: APIStore.Configuration, clock: any SimulationClock, identifiers: any IdentifierSource) {
         self.clock = clock

@@ -227,7 +227,9 @@ spec:
               template:
                 description: >-
                   A custom Pod template (core/v1 PodTemplateSpec) for the inference
-                  workload. Mutually exclusive with preset.
+                  workload. Mutually exclusive with preset. Typed as an object (Kaito v0.3.1 leaves the type
+                  out) so that the CEL rules on inference can test whether it is set.
+                type: object
                 x-kubernetes-preserve-unknown-fields: true
               adapters:
                 description: >-

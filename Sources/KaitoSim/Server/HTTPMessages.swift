@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import KaitoCore
 import NIOCore
@@ -21,6 +22,18 @@ enum HTTPMessages {
         var response = json(error.status, status: error.code)
         if error.code == 429 { response.headers[.retryAfter] = "1" }
         return response
+    }
+
+    /// Adds one `Warning: 299 - "TEXT"` header per warning, as the API server reports dropped fields and
+    /// deprecations.
+    private static let warningField = HTTPField.Name("Warning")!
+
+    static func addWarnings(_ warnings: [String], to response: inout Response) {
+        for warning in warnings {
+            let escaped = warning.replacingOccurrences(of: "\\", with: "\\\\")
+                .replacingOccurrences(of: "\"", with: "\\\"")
+            response.headers.append(HTTPField(name: warningField, value: "299 - \"\(escaped)\""))
+        }
     }
 
     /// A plain-text response.

@@ -53,7 +53,8 @@ struct ResourceHandler {
         default: throw APIError.resourceNotFound()
         }
         let subresource: Subresource = path.subresource == "status" ? .status : .main
-        let dryRun = try isDryRun()
+        let dryRun = try isDryRun(method: request.method)
+        let fieldValidation = try self.fieldValidation(method: request.method)
 
         switch (request.method, path.name) {
         case (.get, nil), (.head, nil):
@@ -72,51 +73,37 @@ struct ResourceHandler {
             try requireNamespaceForWrite(descriptor)
             let body = try HTTPMessages.decodeObject(try await collect(&request), contentType: contentType(request))
             let manager = HTTPMessages.fieldManager(query: query, userAgent: request.headers[.userAgent])
-            let created: JSONValue
-            if dryRun {
-                created = try await store.dryRun { state in
-                    try state.create(
-                        resource, namespace: namespace, body: body,
-                        attribution: .update(manager: manager ?? ObjectStore.defaultManager))
-                }
-            } else {
-                created = try await store.create(resource, namespace: namespace, object: body, fieldManager: manager)
-                await store.collectGarbage()
+            let (created, warnings) = try await store.perform(fieldValidation: fieldValidation, dryRun: dryRun) {
+                state in
+                try state.create(
+                    resource, namespace: namespace, body: body,
+                    attribution: .update(manager: manager ?? ObjectStore.defaultManager))
             }
-            return respond(created, descriptor: descriptor, request: request, status: 201)
+            if !dryRun { await store.collectGarbage() }
+            return respond(created, descriptor: descriptor, request: request, status: 201, warnings: warnings)
         case (.put, let name?):
             let body = try HTTPMessages.decodeObject(try await collect(&request), contentType: contentType(request))
             let manager = HTTPMessages.fieldManager(query: query, userAgent: request.headers[.userAgent])
             let existed = descriptor.allowsCreateOnUpdate ? await exists(namespace: namespace, name: name) : true
-            let updated: JSONValue
-            if dryRun {
-                updated = try await store.dryRun { state in
-                    try state.update(
-                        resource, namespace: namespace, name: name, body: body, subresource: subresource,
-                        attribution: .update(manager: manager ?? ObjectStore.defaultManager))
-                }
-            } else {
-                updated = try await store.update(
-                    resource, namespace: namespace, name: name, object: body, subresource: subresource,
-                    fieldManager: manager)
-                await store.collectGarbage()
+            let (updated, warnings) = try await store.perform(fieldValidation: fieldValidation, dryRun: dryRun) {
+                state in
+                try state.update(
+                    resource, namespace: namespace, name: name, body: body, subresource: subresource,
+                    attribution: .update(manager: manager ?? ObjectStore.defaultManager))
             }
-            return respond(updated, descriptor: descriptor, request: request, status: existed ? 200 : 201)
+            if !dryRun { await store.collectGarbage() }
+            return respond(
+                updated, descriptor: descriptor, request: request, status: existed ? 200 : 201, warnings: warnings)
         case (.patch, let name?):
             return try await patch(
                 &request, descriptor: descriptor, namespace: namespace, name: name,
-                subresource: subresource, dryRun: dryRun)
+                subresource: subresource, dryRun: dryRun, fieldValidation: fieldValidation)
         case (.delete, let name?) where path.subresource == nil:
             let (options, orphanDependentsFalse) = try await deleteOptions(&request)
-            let result: DeleteResult
-            if dryRun {
-                result = try await store.dryRun { state in
-                    try state.delete(resource, namespace: namespace, name: name, options: options)
-                }
-            } else {
-                result = try await store.delete(resource, namespace: namespace, name: name, options: options)
-                await store.collectGarbage()
+            let (result, _) = try await store.perform(fieldValidation: fieldValidation, dryRun: dryRun) { state in
+                try state.delete(resource, namespace: namespace, name: name, options: options)
             }
+            if !dryRun { await store.collectGarbage() }
             // As the API server does: 200 even when finalizers keep the object, 202 only for a pending deletion
             // that asked for `orphanDependents: false` (the handler keeps that quirk for old clients).
             let accepted: Bool
@@ -126,17 +113,11 @@ struct ResourceHandler {
             try requireNamespaceForWrite(descriptor)
             let options = try await deleteOptions(&request).options
             let listOptions = try self.listOptions()
-            let results: [DeleteResult]
-            if dryRun {
-                results = try await store.dryRun { state in
-                    try state.deleteCollection(
-                        resource, namespace: namespace, listOptions: listOptions, deleteOptions: options)
-                }
-            } else {
-                results = try await store.deleteCollection(
+            let (results, _) = try await store.perform(fieldValidation: fieldValidation, dryRun: dryRun) { state in
+                try state.deleteCollection(
                     resource, namespace: namespace, listOptions: listOptions, deleteOptions: options)
-                await store.collectGarbage()
             }
+            if !dryRun { await store.collectGarbage() }
             let list = ListResult(
                 apiVersion: descriptor.apiVersion, kind: descriptor.listKind,
                 resourceVersion: await store.currentResourceVersion, items: results.map(\.object),
@@ -167,14 +148,40 @@ struct ResourceHandler {
         }
     }
 
-    private func isDryRun() throws -> Bool {
+    /// The options kind a write's query parameters are validated as (`CreateOptions`, …), for 422 details.
+    private func optionsKind(method: HTTPRequest.Method) -> String {
+        switch method {
+        case .post: "CreateOptions"
+        case .put: "UpdateOptions"
+        case .patch: "PatchOptions"
+        case .delete: "DeleteOptions"
+        default: "ListOptions"
+        }
+    }
+
+    private func isDryRun(method: HTTPRequest.Method) throws -> Bool {
         let values = query.all("dryRun").filter { !$0.isEmpty }
         for value in values where value != "All" {
             throw APIError.invalid(
-                kind: "", group: "", name: "",
+                kind: optionsKind(method: method), group: "meta.k8s.io", name: "",
                 errors: [FieldError(field: "dryRun", kind: .notSupported(.string(value), supported: ["All"]))])
         }
         return !values.isEmpty
+    }
+
+    /// The `fieldValidation` parameter of a write: `Ignore`, `Warn` (the default) or `Strict`.
+    private func fieldValidation(method: HTTPRequest.Method) throws -> FieldValidation {
+        guard let value = query["fieldValidation"], !value.isEmpty else { return .warn }
+        guard let mode = FieldValidation(rawValue: value) else {
+            throw APIError.invalid(
+                kind: optionsKind(method: method), group: "meta.k8s.io", name: "",
+                errors: [
+                    FieldError(
+                        field: "fieldValidation",
+                        kind: .notSupported(.string(value), supported: FieldValidation.allCases.map(\.rawValue)))
+                ])
+        }
+        return mode
     }
 
     private func listOptions() throws -> ListOptions {
@@ -205,7 +212,16 @@ struct ResourceHandler {
     // MARK: - Reads
 
     private func respond(
-        _ object: JSONValue, descriptor: ResourceDescriptor, request: Request, status: Int = 200
+        _ object: JSONValue, descriptor: ResourceDescriptor, request: Request, status: Int = 200,
+        warnings: [String] = []
+    ) -> Response {
+        var response = respondBody(object, descriptor: descriptor, request: request, status: status)
+        HTTPMessages.addWarnings(warnings, to: &response)
+        return response
+    }
+
+    private func respondBody(
+        _ object: JSONValue, descriptor: ResourceDescriptor, request: Request, status: Int
     ) -> Response {
         if let tableVersion = Tables.requestedVersion(accept: request.headers[.accept]) {
             let table = Tables.table(
@@ -280,7 +296,7 @@ struct ResourceHandler {
 
     private func patch(
         _ request: inout Request, descriptor: ResourceDescriptor, namespace: String?, name: String,
-        subresource: Subresource, dryRun: Bool
+        subresource: Subresource, dryRun: Bool, fieldValidation: FieldValidation
     ) async throws -> Response {
         guard let type = PatchType(contentType: request.headers[.contentType] ?? "") else {
             throw APIError.unsupportedMediaType(accepted: descriptor.acceptedPatchTypes.map(\.rawValue))
@@ -302,20 +318,14 @@ struct ResourceHandler {
         let options = PatchOptions(fieldManager: manager, force: query.flag("force"))
         let existed = type == .apply ? await exists(namespace: namespace, name: name) : true
         let resource = resource
-        let patched: JSONValue
-        if dryRun {
-            patched = try await store.dryRun { state in
-                try state.patch(
-                    resource, namespace: namespace, name: name, type: type, body: body, options: options,
-                    subresource: subresource)
-            }
-        } else {
-            patched = try await store.patch(
-                resource, namespace: namespace, name: name, type: type, patch: body, options: options,
+        let (patched, warnings) = try await store.perform(fieldValidation: fieldValidation, dryRun: dryRun) { state in
+            try state.patch(
+                resource, namespace: namespace, name: name, type: type, body: body, options: options,
                 subresource: subresource)
-            await store.collectGarbage()
         }
-        return respond(patched, descriptor: descriptor, request: request, status: existed ? 200 : 201)
+        if !dryRun { await store.collectGarbage() }
+        return respond(
+            patched, descriptor: descriptor, request: request, status: existed ? 200 : 201, warnings: warnings)
     }
 
     /// `DeleteOptions` from the body when there is one, else from the query, as the API server reads them, and
