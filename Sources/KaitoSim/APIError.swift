@@ -86,15 +86,20 @@ public struct StatusDetails: Sendable, Hashable {
     public var uid: String
     /// Individual causes.
     public var causes: [StatusCause]
+    /// Seconds a client should wait before retrying, when the server suggests it.
+    public var retryAfterSeconds: Int?
 
     /// Creates details; every member is optional.
-    public init(name: String = "", group: String = "", kind: String = "", uid: String = "", causes: [StatusCause] = [])
-    {
+    public init(
+        name: String = "", group: String = "", kind: String = "", uid: String = "", causes: [StatusCause] = [],
+        retryAfterSeconds: Int? = nil
+    ) {
         self.name = name
         self.group = group
         self.kind = kind
         self.uid = uid
         self.causes = causes
+        self.retryAfterSeconds = retryAfterSeconds
     }
 
     /// The details as the API server encodes them (empty members left out, so possibly `{}`).
@@ -105,6 +110,7 @@ public struct StatusDetails: Sendable, Hashable {
         if !kind.isEmpty { object["kind"] = .string(kind) }
         if !uid.isEmpty { object["uid"] = .string(uid) }
         if !causes.isEmpty { object["causes"] = .array(causes.map(\.jsonValue)) }
+        if let retryAfterSeconds { object["retryAfterSeconds"] = .integer(Int64(retryAfterSeconds)) }
         return .object(object)
     }
 }
@@ -137,6 +143,8 @@ public struct FieldError: Sendable, Hashable, CustomStringConvertible {
         /// `Invalid value` without the value (`FieldValueInvalid` with an omitted value), as CEL rules on values
         /// too large to print and some validators report.
         case invalidOmittingValue
+        /// `Invalid value: <text>: <detail>` with the value already rendered as Go prints it (`0x0`, a struct).
+        case invalidRendered(String)
     }
 
     /// Dotted path of the field, such as `metadata.name`.
@@ -166,7 +174,7 @@ public struct FieldError: Sendable, Hashable, CustomStringConvertible {
         case .tooMany: "FieldValueTooMany"
         case .notFound: "FieldValueNotFound"
         case .internalError: "InternalError"
-        case .invalidOmittingValue: "FieldValueInvalid"
+        case .invalidOmittingValue, .invalidRendered: "FieldValueInvalid"
         }
     }
 
@@ -194,6 +202,7 @@ public struct FieldError: Sendable, Hashable, CustomStringConvertible {
         case .notFound(let value): text = "Not found: \(Self.render(value))"
         case .internalError: text = "Internal error"
         case .invalidOmittingValue: text = "Invalid value"
+        case .invalidRendered(let rendered): text = "Invalid value: \(rendered)"
         }
         if !detail.isEmpty { text += ": \(detail)" }
         return text
@@ -234,17 +243,27 @@ public struct APIError: Error, Sendable, Hashable, CustomStringConvertible {
     public var details: StatusDetails?
     /// `Status.metadata.continue`, set on an expired continue token so a client can finish inconsistently.
     public var continueToken: String?
+    /// Whether the server answers with the bare `message` as `text/plain` instead of a `Status` (the HTTP mux's
+    /// `404 page not found` for paths no API handler serves).
+    public var isPlainText: Bool
 
     /// Creates an error.
     public init(
-        code: Int, reason: String, message: String, details: StatusDetails? = nil, continueToken: String? = nil
+        code: Int, reason: String, message: String, details: StatusDetails? = nil, continueToken: String? = nil,
+        isPlainText: Bool = false
     ) {
         self.code = code
         self.reason = reason
         self.message = message
         self.details = details
         self.continueToken = continueToken
+        self.isPlainText = isPlainText
     }
+
+    /// The mux's plain-text 404 for a path no handler serves (such as a namespaced path of a cluster-scoped
+    /// custom resource).
+    public static let pageNotFound = APIError(
+        code: 404, reason: "NotFound", message: "404 page not found\n", isPlainText: true)
 
     /// `reason (code): message`.
     public var description: String { "\(reason) (\(code)): \(message)" }

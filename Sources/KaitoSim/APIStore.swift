@@ -27,19 +27,29 @@ public actor APIStore {
         public var registry: ResourceRegistry
         /// How many generated names a create with `generateName` tries before giving up with 409.
         public var generateNameAttempts: Int
+        /// The cluster CA certificate (PEM) published in every namespace's `kube-root-ca.crt` ConfigMap; `nil`
+        /// publishes a placeholder certificate.
+        public var clusterCAPEM: String?
+        /// Whether the store starts with what a new API server creates: the bootstrap RBAC policy, the
+        /// `kubernetes` Service, the system PriorityClasses, and each namespace's default ServiceAccount and
+        /// `kube-root-ca.crt`. Watches and consistent lists cannot start before this bootstrap.
+        public var bootstrap: Bool
 
         /// Creates settings; the defaults are a 10 000-event window, no periodic bookmarks, the namespaces
         /// `default`, `kube-system`, `kube-public` and `kube-node-lease`, and ``ResourceRegistry/builtIn``.
         public init(
             eventWindow: Int = 10_000, bookmarkInterval: TimeInterval? = nil,
             initialNamespaces: [String] = ["default", "kube-system", "kube-public", "kube-node-lease"],
-            registry: ResourceRegistry = .builtIn, generateNameAttempts: Int = 8
+            registry: ResourceRegistry = .builtIn, generateNameAttempts: Int = 8, clusterCAPEM: String? = nil,
+            bootstrap: Bool = true
         ) {
             self.eventWindow = eventWindow
             self.bookmarkInterval = bookmarkInterval
             self.initialNamespaces = initialNamespaces
             self.registry = registry
             self.generateNameAttempts = generateNameAttempts
+            self.clusterCAPEM = clusterCAPEM
+            self.bootstrap = bootstrap
         }
     }
 
@@ -86,6 +96,16 @@ public actor APIStore {
         defer { state.request = RequestScope() }
         let result = try write(&state)
         return (result, state.request.warnings)
+    }
+
+    /// Runs a write made by the HTTP layer for a subresource (binding, scale, token, eviction) on the state.
+    func performWrite<Result: Sendable>(_ write: (inout ObjectStore) throws -> Result) throws -> Result {
+        try write(&state)
+    }
+
+    /// Runs a read-only function over the current state.
+    func withState<Result>(_ body: (ObjectStore) throws -> Result) rethrows -> Result {
+        try body(state)
     }
 
     // MARK: - Reads
@@ -164,6 +184,16 @@ public actor APIStore {
             subresource: subresource)
     }
 
+    /// Binds a pending pod to a node (`POST …/pods/NAME/binding` with a `Binding`), as the scheduler does.
+    /// - Throws: ``APIError`` 404 for a missing pod, 409 when it is bound already or being deleted, 422 for a
+    ///   binding without a node.
+    @discardableResult
+    public func bindPod(namespace: String, name: String, nodeName: String) throws -> JSONValue {
+        try state.bind(
+            namespace: namespace, podName: name,
+            body: ["metadata": ["name": .string(name)], "target": ["kind": "Node", "name": .string(nodeName)]])
+    }
+
     /// Deletes an object (`DELETE`).
     ///
     /// Without finalizers (and with background propagation) the object goes at once; otherwise it gets a
@@ -227,12 +257,17 @@ public actor APIStore {
         guard let id, let continuation = state.watchers[id]?.continuation else { return stream }
         let deadline = options.timeoutSeconds.map { clock.now().addingTimeInterval($0) }
         let interval = options.allowBookmarks ? bookmarkInterval.flatMap { $0 > 0 ? $0 : nil } : nil
+        // The API server's watch cache sends a bookmark 2 s before a watch's deadline, so that a client resuming
+        // after the timeout starts from a recent resourceVersion.
+        let start = clock.now()
+        let preTimeout = options.allowBookmarks ? deadline.map { $0.addingTimeInterval(-2) } : nil
         if deadline != nil || interval != nil {
             let clock = clock
-            let start = clock.now()
+            let preTimeout = preTimeout.flatMap { $0 > start ? $0 : nil }
             let task = Task { [weak self] in
                 await Self.runTimer(
-                    store: self, id: id, clock: clock, start: start, deadline: deadline, interval: interval)
+                    store: self, id: id, clock: clock, start: start, deadline: deadline, interval: interval,
+                    preTimeout: preTimeout)
                 await self?.timerFinished(id)
             }
             timers[id] = task
@@ -242,11 +277,13 @@ public actor APIStore {
     }
 
     private static func runTimer(
-        store: APIStore?, id: UInt64, clock: any SimulationClock, start: Date, deadline: Date?, interval: TimeInterval?
+        store: APIStore?, id: UInt64, clock: any SimulationClock, start: Date, deadline: Date?, interval: TimeInterval?,
+        preTimeout: Date?
     ) async {
         var nextBookmark = interval.map { start.addingTimeInterval($0) }
+        var preTimeout = preTimeout
         while !Task.isCancelled {
-            let candidates = [deadline, nextBookmark].compactMap { $0 }
+            let candidates = [deadline, nextBookmark, preTimeout].compactMap { $0 }
             guard let wake = candidates.min() else { return }
             do {
                 try await clock.sleep(until: wake)
@@ -258,7 +295,8 @@ public actor APIStore {
                 return
             }
             await store?.bookmark(id)
-            nextBookmark = interval.map { wake.addingTimeInterval($0) }
+            if let pending = preTimeout, wake >= pending { preTimeout = nil }
+            if let next = nextBookmark, wake >= next { nextBookmark = interval.map { wake.addingTimeInterval($0) } }
         }
     }
 

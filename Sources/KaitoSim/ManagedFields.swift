@@ -39,14 +39,16 @@ extension Array where Element == FieldPathElement {
     var display: String { map(\.display).joined() }
 }
 
-/// What a path holds: a scalar, atomic list or empty map value, or the presence of a list element.
+/// What a path holds: a scalar, atomic list or empty map value, the presence of a list element, or the presence
+/// of a map or struct (tracked for non-apply writes, shown as `"."` in `fieldsV1`).
 enum FieldLeaf: Hashable {
     case value(JSONValue)
     case element
+    case node
 
     func same(as other: FieldLeaf?) -> Bool {
         switch (self, other) {
-        case (.element, .element?): return true
+        case (.element, .element?), (.node, .node?): return true
         case (.value(let left), .value(let right)?): return left.isSemanticallyEqual(to: right)
         default: return false
         }
@@ -100,6 +102,12 @@ enum ManagedFields {
             for key in systemMetadata { metadata[key] = nil }
             content["metadata"] = metadata.isEmpty ? nil : .object(metadata)
         }
+        if subresource == .scale {
+            let path = ScaleSubresource.specReplicasPath(descriptor)
+            var scaled = JSONValue.object([:])
+            if let replicas = JSONValue.object(content).value(at: path) { scaled.setValue(replicas, at: path) }
+            return scaled.objectValue ?? [:]
+        }
         if descriptor.hasStatusSubresource {
             if subresource == .status {
                 return content["status"].map { ["status": $0] } ?? [:]
@@ -109,28 +117,44 @@ enum ManagedFields {
         return content
     }
 
-    /// Every owned path of `content` with what it holds.
-    static func leaves(of content: [String: JSONValue], descriptor: ResourceDescriptor) -> [FieldPath: FieldLeaf] {
+    /// Every owned path of `content` with what it holds. With `includingNodes` (for the diff of a non-apply write),
+    /// maps and structs that are not always present count too, so that the manager that creates one owns it.
+    static func leaves(
+        of content: [String: JSONValue], descriptor: ResourceDescriptor, includingNodes: Bool = false
+    ) -> [FieldPath: FieldLeaf] {
         var result: [FieldPath: FieldLeaf] = [:]
+        let context = CollectContext(
+            descriptor: descriptor, includingNodes: includingNodes,
+            alwaysPresent: includingNodes ? descriptor.alwaysPresentObjects : [])
         for (key, value) in content {
-            collect(value, path: [.field(key)], schemaPath: [key], descriptor: descriptor, into: &result)
+            collect(value, path: [.field(key)], schemaPath: [key], context: context, into: &result)
         }
         return result
     }
 
+    private struct CollectContext {
+        let descriptor: ResourceDescriptor
+        let includingNodes: Bool
+        let alwaysPresent: Set<[String]>
+    }
+
     private static func collect(
-        _ value: JSONValue, path: FieldPath, schemaPath: [String], descriptor: ResourceDescriptor,
+        _ value: JSONValue, path: FieldPath, schemaPath: [String], context: CollectContext,
         into result: inout [FieldPath: FieldLeaf]
     ) {
+        let descriptor = context.descriptor
         switch value {
         case .object(let members):
-            if members.isEmpty {
+            if members.isEmpty || descriptor.isAtomicMap(at: schemaPath) {
                 result[path] = .value(value)
                 return
             }
+            if context.includingNodes, !context.alwaysPresent.contains(schemaPath), !isListElement(path) {
+                result[path] = .node
+            }
             for (key, member) in members {
                 collect(
-                    member, path: path + [.field(key)], schemaPath: schemaPath + [key], descriptor: descriptor,
+                    member, path: path + [.field(key)], schemaPath: schemaPath + [key], context: context,
                     into: &result)
             }
         case .array(let items):
@@ -148,7 +172,7 @@ enum ManagedFields {
                     for (field, member) in members {
                         collect(
                             member, path: elementPath + [.field(field)], schemaPath: schemaPath + [field],
-                            descriptor: descriptor, into: &result)
+                            context: context, into: &result)
                     }
                 }
             case .set:
@@ -159,6 +183,12 @@ enum ManagedFields {
         default:
             result[path] = .value(value)
         }
+    }
+
+    private static func isListElement(_ path: FieldPath) -> Bool {
+        guard let last = path.last else { return false }
+        if case .field = last { return false }
+        return true
     }
 
     /// The `k:` key of an associative-list element: its key fields as compact JSON, `nil` when one is missing.
@@ -271,11 +301,18 @@ enum ManagedFields {
         }
     }
 
-    /// The `fieldsV1` tree of a set of paths.
+    /// The `fieldsV1` tree of a set of paths: a path that is in the set and has members in it too gets `"."`.
     static func fieldsV1(_ fields: Set<FieldPath>) -> JSONValue {
         var root: [String: JSONValue] = [:]
         for path in fields {
             insert(path[...], into: &root)
+        }
+        for path in fields where fields.contains(where: { $0.count > path.count && Array($0.prefix(path.count)) == path })
+        {
+            markMember(path[...], in: &root)
+        }
+        for path in fields {
+            if case .key? = path.last { markMember(path[...], in: &root) }
         }
         return .object(root)
     }
@@ -284,10 +321,20 @@ enum ManagedFields {
         guard let first = path.first else { return }
         let key = first.fieldsV1Key
         var child = node[key]?.objectValue ?? [:]
-        if path.count == 1 {
-            if case .key = first { child["."] = [:] }
-        } else {
+        if path.count > 1 {
             insert(path.dropFirst(), into: &child)
+        }
+        node[key] = .object(child)
+    }
+
+    private static func markMember(_ path: ArraySlice<FieldPathElement>, in node: inout [String: JSONValue]) {
+        guard let first = path.first else { return }
+        let key = first.fieldsV1Key
+        var child = node[key]?.objectValue ?? [:]
+        if path.count == 1 {
+            child["."] = [:]
+        } else {
+            markMember(path.dropFirst(), in: &child)
         }
         node[key] = .object(child)
     }

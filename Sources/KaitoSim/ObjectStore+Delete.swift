@@ -9,7 +9,7 @@ extension ObjectStore {
     ) throws -> DeleteResult {
         let descriptor = try descriptor(resource)
         let namespace = try objectNamespace(descriptor, namespace)
-        let key = ObjectKey(resource: descriptor.groupResource, namespace: namespace, name: name)
+        let key = ObjectKey(resource: descriptor.storageResource, namespace: namespace, name: name)
         guard let existing = stored(key) else { throw APIError.notFound(descriptor.groupResource, name: name) }
         let current = ObjectAccessor(existing.object)
         if let uid = options.preconditionUID, uid != current.uid {
@@ -37,7 +37,7 @@ extension ObjectStore {
             descriptor: descriptor, labelSelector: listOptions.labelSelector, fieldSelector: listOptions.fieldSelector)
         let namespaceFilter = try collectionNamespace(descriptor, namespace)
         var results: [DeleteResult] = []
-        for key in allKeys(of: descriptor.groupResource) {
+        for key in allKeys(of: descriptor.storageResource) {
             if let namespaceFilter, key.namespace != namespaceFilter { continue }
             guard let stored = stored(key), selection.matches(stored.object) else { continue }
             if key.resource == Self.namespaces, Self.undeletableNamespaces.contains(key.name) { continue }
@@ -106,6 +106,7 @@ extension ObjectStore {
         for _ in 0..<100 {
             let before = actions.count
             finishTerminatingNamespaces(&actions)
+            bootstrapNamespaces(&actions)
             finishTerminatingDefinitions(&actions)
             processOwnersBeingDeleted(&actions)
             deleteDanglingDependents(&actions)
@@ -167,6 +168,7 @@ extension ObjectStore {
             for content in contents {
                 gcDelete(content, policy: .background, into: &actions)
             }
+            updateTerminationConditions(key, remaining: allKeys().filter { $0.namespace == key.name })
             guard allKeys().allSatisfy({ $0.namespace != key.name }),
                 Self.hasBlockingSpecFinalizers(namespace.object, key: key)
             else { continue }
@@ -180,6 +182,70 @@ extension ObjectStore {
                     kind: .finalizerRemoved, resource: key.resource, namespace: "", name: key.name,
                     detail: Self.namespaceFinalizer))
         }
+    }
+
+    /// The namespace controller's status conditions on a terminating namespace: what it discovered, deleted, and
+    /// what remains (by resource, and the finalizers that hold it).
+    private mutating func updateTerminationConditions(_ key: ObjectKey, remaining: [ObjectKey]) {
+        guard let namespace = stored(key) else { return }
+        var counts: [String: Int] = [:]
+        var finalizers: [String: Int] = [:]
+        for content in remaining {
+            counts["\(content.resource.resource).\(content.resource.group)", default: 0] += 1
+            for finalizer in stored(content).map({ ObjectAccessor($0.object).finalizers }) ?? [] {
+                finalizers[finalizer, default: 0] += 1
+            }
+        }
+        let contentCondition: (String, String, String) =
+            counts.isEmpty
+            ? ("False", "ContentRemoved", "All content successfully removed")
+            : (
+                "True", "SomeResourcesRemain",
+                "Some resources are remaining: "
+                    + counts.keys.sorted().map { "\($0) has \(counts[$0] ?? 0) resource instances" }
+                    .joined(separator: ", ")
+            )
+        let finalizerCondition: (String, String, String) =
+            finalizers.isEmpty
+            ? ("False", "ContentHasNoFinalizers", "All content-preserving finalizers finished")
+            : (
+                "True", "SomeFinalizersRemain",
+                "Some content in the namespace has finalizers remaining: "
+                    + finalizers.keys.sorted().map { "\($0) in \(finalizers[$0] ?? 0) resource instances" }
+                    .joined(separator: ", ")
+            )
+        let wanted: [(type: String, status: String, reason: String, message: String)] = [
+            ("NamespaceDeletionDiscoveryFailure", "False", "ResourcesDiscovered", "All resources successfully discovered"),
+            (
+                "NamespaceDeletionGroupVersionParsingFailure", "False", "ParsedGroupVersions",
+                "All legacy kube types successfully parsed"
+            ),
+            (
+                "NamespaceDeletionContentFailure", "False", "ContentDeleted",
+                "All content successfully deleted, may be waiting on finalization"
+            ),
+            ("NamespaceContentRemaining", contentCondition.0, contentCondition.1, contentCondition.2),
+            ("NamespaceFinalizersRemaining", finalizerCondition.0, finalizerCondition.1, finalizerCondition.2),
+        ]
+        var document = JSONValue.object(namespace.object)
+        let previous = document["status"]?["conditions"]?.arrayValue ?? []
+        let conditions: [JSONValue] = wanted.map { condition in
+            let before = previous.first { $0["type"]?.stringValue == condition.type }
+            let since =
+                before?["status"]?.stringValue == condition.status
+                ? before?["lastTransitionTime"] ?? .string(now()) : .string(now())
+            return [
+                "type": .string(condition.type), "status": .string(condition.status),
+                "lastTransitionTime": since, "reason": .string(condition.reason),
+                "message": .string(condition.message),
+            ]
+        }
+        guard conditions != previous else { return }
+        document.setValue(.array(conditions), at: ["status", "conditions"])
+        guard let updated = document.objectValue else { return }
+        _ = try? commit(
+            key, descriptor: anyDescriptor(key.resource), existing: namespace, updated: updated, subresource: .status,
+            attribution: .update(manager: Self.garbageCollectorManager))
     }
 
     /// The CRD finalizer controller: deletes every custom resource of a terminating CRD, then lets it go.

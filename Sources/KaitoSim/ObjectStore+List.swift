@@ -28,6 +28,45 @@ extension ObjectStore {
         let namespaceFilter = try collectionNamespace(descriptor, namespace)
         var listRevision = revision
         var start: String?
+        let requested = try Self.parseResourceVersion(options.resourceVersion)
+        let match = options.resourceVersionMatch ?? ""
+        var optionErrors: [FieldError] = []
+        if !match.isEmpty {
+            if (options.resourceVersion ?? "").isEmpty {
+                optionErrors.append(
+                    FieldError(
+                        field: "resourceVersionMatch", kind: .forbidden,
+                        detail: "resourceVersionMatch is forbidden unless resourceVersion is provided"))
+            } else if match != "NotOlderThan", match != "Exact" {
+                optionErrors.append(
+                    FieldError(
+                        field: "resourceVersionMatch",
+                        kind: .notSupported(.string(match), supported: ["Exact", "NotOlderThan", ""])))
+            } else if match == "Exact", requested == 0 {
+                optionErrors.append(
+                    FieldError(
+                        field: "resourceVersionMatch", kind: .forbidden,
+                        detail: "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\""))
+            }
+        }
+        if let token = options.continueToken, !token.isEmpty, let requested, requested != 0 {
+            optionErrors.append(
+                FieldError(
+                    field: "resourceVersion", kind: .forbidden,
+                    detail: "specifying resource version is not allowed when using continue"))
+        }
+        if !optionErrors.isEmpty {
+            throw APIError.invalid(kind: "ListOptions", group: "meta.k8s.io", name: "", errors: optionErrors)
+        }
+        if let requested, requested > revision {
+            throw Self.resourceVersionTooLarge(requested, current: revision)
+        }
+        if match == "Exact", let requested {
+            if requested < logFloor {
+                throw APIError.expired("The resourceVersion for the provided list is too old.")
+            }
+            listRevision = requested
+        }
         if let token = options.continueToken, !token.isEmpty {
             let decoded = try ContinueToken.decode(token)
             start = decoded.start
@@ -44,7 +83,7 @@ extension ObjectStore {
         var items: [JSONValue] = []
         var lastKey: String?
         var remaining: Int64 = 0
-        for (key, object) in snapshot(descriptor.groupResource, at: listRevision) {
+        for (key, object) in snapshot(descriptor.storageResource, at: listRevision) {
             if let namespaceFilter, key.namespace != namespaceFilter { continue }
             let sortKey = Self.sortKey(key)
             if let start, sortKey < start { continue }
@@ -63,6 +102,27 @@ extension ObjectStore {
                 ? lastKey.map { ContinueToken.encode(revision: listRevision, start: $0 + "\u{0}") } : nil,
             remainingItemCount: more && selection.isEverything ? remaining : nil, items: items,
             itemsCarryTypeMeta: descriptor.isCustomResource)
+    }
+
+    /// A `resourceVersion` parameter: `nil` when absent or empty.
+    /// - Throws: ``APIError`` 400 when it is not a non-negative integer, as the API server answers.
+    static func parseResourceVersion(_ text: String?) throws -> Int64? {
+        guard let text, !text.isEmpty else { return nil }
+        guard let value = UInt64(text), value <= UInt64(Int64.max) else {
+            throw APIError.badRequest(
+                "resourceVersion: Invalid value: \"\(text)\": strconv.ParseUint: parsing \"\(text)\": invalid syntax")
+        }
+        return Int64(value)
+    }
+
+    /// 504 for a resourceVersion newer than the store's, after the wait a real API server makes for it.
+    static func resourceVersionTooLarge(_ requested: Int64, current: Int64) -> APIError {
+        APIError(
+            code: 504, reason: "Timeout",
+            message: "Timeout: Too large resource version: \(requested), current: \(current)",
+            details: StatusDetails(
+                causes: [StatusCause(reason: "ResourceVersionTooLarge", message: "Too large resource version")],
+                retryAfterSeconds: 1))
     }
 
     /// The objects of one resource as they were at `revision`, in key order, rebuilt by undoing later events.

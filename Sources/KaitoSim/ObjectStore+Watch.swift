@@ -13,20 +13,37 @@ extension ObjectStore {
         let selection = try Selection(
             descriptor: descriptor, labelSelector: options.labelSelector, fieldSelector: options.fieldSelector)
         let namespaceFilter = try collectionNamespace(descriptor, namespace)
-        let requested = options.resourceVersion ?? ""
-        var start: Int64?
-        if !requested.isEmpty, requested != "0" {
-            guard let parsed = Int64(requested), parsed >= 0 else {
-                throw APIError.invalid(
-                    kind: "ListOptions", group: "meta.k8s.io", name: "",
-                    errors: [
-                        FieldError(
-                            field: "resourceVersion", kind: .invalid(.string(requested)),
-                            detail: "strconv.ParseUint: parsing \"\(requested)\": invalid syntax")
-                    ])
+        let requested = try Self.parseResourceVersion(options.resourceVersion)
+        var optionErrors: [FieldError] = []
+        let match = options.resourceVersionMatch ?? ""
+        if options.sendInitialEvents != nil {
+            if match != "NotOlderThan" {
+                optionErrors.append(
+                    FieldError(
+                        field: "resourceVersionMatch", kind: .forbidden,
+                        detail: "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"))
             }
-            start = parsed
+            if !options.allowBookmarks {
+                optionErrors.append(
+                    FieldError(
+                        field: "allowWatchBookmarks", kind: .required,
+                        detail: "allowWatchBookmarks must be set to true when sendInitialEvents is set"))
+            }
+        } else if !match.isEmpty {
+            optionErrors.append(
+                FieldError(
+                    field: "resourceVersionMatch", kind: .forbidden,
+                    detail: "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided"))
         }
+        if !optionErrors.isEmpty {
+            throw APIError.invalid(kind: "ListOptions", group: "meta.k8s.io", name: "", errors: optionErrors)
+        }
+        if let requested, requested > revision {
+            throw Self.resourceVersionTooLarge(requested, current: revision)
+        }
+        let streamingList = options.sendInitialEvents == true
+        var start: Int64? = requested == 0 ? nil : requested
+        if streamingList { start = nil }
         let (stream, continuation) = AsyncStream.makeStream(of: WatchEvent.self)
         let watcher = Watcher(
             descriptor: descriptor, namespace: namespaceFilter, selection: selection,
@@ -38,14 +55,19 @@ extension ObjectStore {
                 continuation.finish()
                 return (stream, nil)
             }
-            for event in retainedEvents where event.revision > start && event.key.resource == descriptor.groupResource {
+            for event in retainedEvents where event.revision > start && event.key.resource == descriptor.storageResource {
                 if let converted = convert(event, for: watcher) { continuation.yield(converted) }
             }
-        } else {
-            for (key, object) in snapshot(descriptor.groupResource, at: revision) {
+        } else if options.sendInitialEvents != false {
+            for (key, object) in snapshot(descriptor.storageResource, at: revision) {
                 if let namespaceFilter, key.namespace != namespaceFilter { continue }
                 guard selection.matches(object) else { continue }
                 continuation.yield(WatchEvent(type: .added, object: output(object, descriptor)))
+            }
+            if streamingList {
+                var end = bookmark(for: watcher)
+                end.object.setValue(["k8s.io/initial-events-end": "true"], at: ["metadata", "annotations"])
+                continuation.yield(end)
             }
         }
         nextWatcherID += 1
@@ -81,7 +103,7 @@ extension ObjectStore {
 
     /// Sends a logged write to every interested watcher, dropping watchers whose consumers are gone.
     mutating func notify(_ event: LoggedEvent) {
-        for (id, watcher) in watchers where watcher.descriptor.groupResource == event.key.resource {
+        for (id, watcher) in watchers where watcher.descriptor.storageResource == event.key.resource {
             guard let converted = convert(event, for: watcher) else { continue }
             if case .terminated = watcher.continuation.yield(converted) { watchers[id] = nil }
         }

@@ -49,7 +49,7 @@ extension ObjectStore {
                 let prefix = String(generateName.prefix(GeneratedNames.maximumPrefixLength))
                 candidate.setString("name", prefix + identifiers.makeNameSuffix(length: GeneratedNames.suffixLength))
             }
-            let key = ObjectKey(resource: descriptor.groupResource, namespace: namespace, name: candidate.name)
+            let key = ObjectKey(resource: descriptor.storageResource, namespace: namespace, name: candidate.name)
             if stored(key) != nil {
                 if usesGeneratedName, attempt < configuration.generateNameAttempts { continue }
                 throw APIError.alreadyExists(descriptor.groupResource, name: candidate.name)
@@ -62,7 +62,7 @@ extension ObjectStore {
                 let content = ManagedFields.trackedContent(
                     of: candidate.object, subresource: .main, descriptor: descriptor)
                 managers = ManagedFields.recordUpdate(
-                    [], old: [:], new: ManagedFields.leaves(of: content, descriptor: descriptor),
+                    [], old: [:], new: ManagedFields.leaves(of: content, descriptor: descriptor, includingNodes: true),
                     writer: entry(manager: manager, operation: "Update", subresource: .main, descriptor: descriptor))
             }
             let final = put(key, object: candidate.object, managers: managers)
@@ -109,6 +109,7 @@ extension ObjectStore {
         object["apiVersion"] = .string(descriptor.apiVersion)
         object["kind"] = .string(descriptor.kind)
         if object["metadata"]?.objectValue == nil { object["metadata"] = [:] }
+        if EventConversion.converts(descriptor) { object = EventConversion.toCore(object) }
         return object
     }
 
@@ -224,13 +225,25 @@ extension ObjectStore {
             throw APIError.badRequest(
                 "the name of the object (\(incoming.name)) does not match the name on the URL (\(name))")
         }
-        let key = ObjectKey(resource: descriptor.groupResource, namespace: namespace, name: name)
+        let key = ObjectKey(resource: descriptor.storageResource, namespace: namespace, name: name)
         guard let existing = stored(key) else {
             if descriptor.allowsCreateOnUpdate, subresource == .main, incoming.resourceVersion.isEmpty {
                 return try create(
                     resource, namespace: namespace, body: .object(incoming.object), attribution: attribution)
             }
             throw APIError.notFound(descriptor.groupResource, name: name)
+        }
+        // Custom resources and CRDs allow no unconditional update: a PUT must carry the resourceVersion it read.
+        if incoming.resourceVersion.isEmpty,
+            descriptor.isCustomResource || descriptor.groupResource == CustomResourceDefinitions.resource
+        {
+            throw APIError.invalid(
+                kind: descriptor.kind, group: descriptor.group, name: name,
+                errors: [
+                    FieldError(
+                        field: "metadata.resourceVersion", kind: .invalidRendered("0x0"),
+                        detail: "must be specified for an update")
+                ])
         }
         try checkPreconditions(incoming, existing: existing, key: key, descriptor: descriptor)
         return try updateExisting(
@@ -285,6 +298,12 @@ extension ObjectStore {
         case .status:
             updated = old
             updated["status"] = incoming["status"]
+        case .scale:
+            updated = old
+            let path = ScaleSubresource.specReplicasPath(descriptor)
+            var document = JSONValue.object(updated)
+            document.setValue(JSONValue.object(incoming).value(at: path), at: path)
+            updated = document.objectValue ?? updated
         }
         updated["apiVersion"] = old["apiVersion"]
         updated["kind"] = old["kind"]
@@ -335,7 +354,10 @@ extension ObjectStore {
         }
         if let descriptor, descriptor.tracksGeneration,
             Self.specChanged(existing.object, new.object, ignoringStatus: descriptor.hasStatusSubresource)
+                || (descriptor.groupResource == Self.deployments
+                    && (old.metadata["annotations"] ?? [:]) != (new.metadata["annotations"] ?? [:]))
         {
+            // Deployments also count annotation changes: the controller copies annotations to its ReplicaSets.
             new.metadata["generation"] = .integer((old.generation ?? 0) + 1)
         }
         var managers = existing.managers
@@ -349,8 +371,9 @@ extension ObjectStore {
                 let newContent = ManagedFields.trackedContent(
                     of: new.object, subresource: subresource, descriptor: descriptor)
                 managers = ManagedFields.recordUpdate(
-                    existing.managers, old: ManagedFields.leaves(of: oldContent, descriptor: descriptor),
-                    new: ManagedFields.leaves(of: newContent, descriptor: descriptor),
+                    existing.managers,
+                    old: ManagedFields.leaves(of: oldContent, descriptor: descriptor, includingNodes: true),
+                    new: ManagedFields.leaves(of: newContent, descriptor: descriptor, includingNodes: true),
                     writer: entry(
                         manager: manager, operation: "Update", subresource: subresource, descriptor: descriptor))
             }
@@ -359,8 +382,14 @@ extension ObjectStore {
             return output(existing.object, descriptor)
         }
         if new.deletionTimestamp != nil, new.finalizers.isEmpty, !Self.hasBlockingSpecFinalizers(new.object, key: key) {
-            let final = remove(key, finalState: new.object) ?? new.object
-            return output(final, descriptor)
+            // As the API server's registry does: the object is deleted from storage, so watches see its last
+            // stored state (finalizers and all) in the DELETED event, while the writer gets the state it sent.
+            let deleted = remove(key)
+            var answer = new
+            if let version = deleted.map({ ObjectAccessor($0).resourceVersion }) {
+                answer.setString("resourceVersion", version)
+            }
+            return output(answer.object, descriptor)
         }
         let final = put(key, object: new.object, managers: managers)
         if key.resource == CustomResourceDefinitions.resource {
@@ -413,7 +442,7 @@ extension ObjectStore {
         }
         let namespace = try objectNamespace(descriptor, namespace)
         if subresource == .status, !descriptor.hasStatusSubresource { throw APIError.resourceNotFound() }
-        let key = ObjectKey(resource: descriptor.groupResource, namespace: namespace, name: name)
+        let key = ObjectKey(resource: descriptor.storageResource, namespace: namespace, name: name)
         guard let existing = stored(key) else { throw APIError.notFound(descriptor.groupResource, name: name) }
         let current = output(existing.object, descriptor)
         let patched: JSONValue
@@ -455,6 +484,13 @@ extension ObjectStore {
                 kind: "PatchOptions", group: "meta.k8s.io", name: "",
                 errors: [FieldError(field: "fieldManager", kind: .required, detail: "is required for apply patch")])
         }
+        // An applied configuration must say what it is: the decoder refuses a body without kind or apiVersion.
+        if (body["kind"]?.stringValue ?? "").isEmpty {
+            throw APIError.badRequest("Object 'Kind' is missing in '\(JSONText.string(from: body))'")
+        }
+        if (body["apiVersion"]?.stringValue ?? "").isEmpty {
+            throw APIError.badRequest("Object 'apiVersion' is missing in '\(JSONText.string(from: body))'")
+        }
         var applied = ObjectAccessor(try decodeBody(body, descriptor: descriptor))
         if !applied.name.isEmpty, applied.name != name {
             throw APIError.badRequest(
@@ -470,7 +506,7 @@ extension ObjectStore {
         let appliedLeaves = ManagedFields.leaves(of: appliedContent, descriptor: descriptor)
         var applier = entry(manager: manager, operation: "Apply", subresource: subresource, descriptor: descriptor)
         applier.fields = Set(appliedLeaves.keys)
-        let key = ObjectKey(resource: descriptor.groupResource, namespace: namespace, name: name)
+        let key = ObjectKey(resource: descriptor.storageResource, namespace: namespace, name: name)
 
         guard let existing = stored(key) else {
             guard subresource == .main else { throw APIError.notFound(descriptor.groupResource, name: name) }
@@ -592,6 +628,10 @@ enum NameValidation {
         case .dns1035Label:
             if name.utf8.count > 63 { return "must be no more than 63 characters" }
             return NameRules.isDNS1035Label(name) ? nil : dns1035Rule
+        case .pathSegment:
+            if name == "." || name == ".." { return "may not be '\(name)'" }
+            for bad in ["/", "%"] where name.contains(bad) { return "may not contain '\(bad)'" }
+            return nil
         }
     }
 }

@@ -62,6 +62,7 @@ struct ObjectStore {
     static let namespaceFinalizer = "kubernetes"
     static let namespaces = GroupResource(group: "", resource: "namespaces")
     static let pods = GroupResource(group: "", resource: "pods")
+    static let deployments = GroupResource(group: "apps", resource: "deployments")
 
     let clock: any SimulationClock
     var identifiers: any IdentifierSource
@@ -79,6 +80,8 @@ struct ObjectStore {
     var nextWatcherID: UInt64 = 0
     /// The request being served: its field-validation mode and the warnings it collects.
     var request = RequestScope()
+    /// ServiceAccount tokens issued through `serviceaccounts/NAME/token`.
+    var issuedTokens: [String: IssuedToken] = [:]
 
     init(configuration: APIStore.Configuration, clock: any SimulationClock, identifiers: any IdentifierSource) {
         self.clock = clock
@@ -91,6 +94,12 @@ struct ObjectStore {
                 GroupVersionResource(group: "", version: "v1", resource: "namespaces"), namespace: nil,
                 body: ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(name)]],
                 attribution: .update(manager: "kube-apiserver"))
+        }
+        if configuration.bootstrap {
+            seedBootstrapObjects()
+            _ = collectGarbage()
+            // A real API server's watch cache starts after its bootstrap: older resourceVersions are too old.
+            logFloor = revision
         }
     }
 
@@ -126,6 +135,7 @@ struct ObjectStore {
 
     /// The object as a response: `apiVersion` and `kind` of the requested version.
     func output(_ object: [String: JSONValue], _ descriptor: ResourceDescriptor?) -> JSONValue {
+        if EventConversion.converts(descriptor) { return .object(EventConversion.toEventsV1(object)) }
         var object = object
         if let descriptor {
             object["apiVersion"] = .string(descriptor.apiVersion)
@@ -137,7 +147,7 @@ struct ObjectStore {
     func get(_ resource: GroupVersionResource, namespace: String?, name: String) throws -> JSONValue {
         let descriptor = try descriptor(resource)
         let key = ObjectKey(
-            resource: descriptor.groupResource, namespace: try objectNamespace(descriptor, namespace), name: name)
+            resource: descriptor.storageResource, namespace: try objectNamespace(descriptor, namespace), name: name)
         guard let stored = stored(key) else { throw APIError.notFound(descriptor.groupResource, name: name) }
         return output(stored.object, descriptor)
     }
@@ -176,11 +186,10 @@ struct ObjectStore {
     }
 
     /// Removes an object under a new resourceVersion and records the event; returns its last state.
-    /// `finalState` is the object as last written (an update that removed the last finalizer), if not the stored one.
-    mutating func remove(_ key: ObjectKey, finalState: [String: JSONValue]? = nil) -> [String: JSONValue]? {
+    mutating func remove(_ key: ObjectKey) -> [String: JSONValue]? {
         guard let stored = stored(key) else { return nil }
         revision += 1
-        var accessor = ObjectAccessor(finalState ?? stored.object)
+        var accessor = ObjectAccessor(stored.object)
         accessor.setString("resourceVersion", String(revision))
         tables[key.resource]?[key.namespace]?[key.name] = nil
         if tables[key.resource]?[key.namespace]?.isEmpty == true { tables[key.resource]?[key.namespace] = nil }

@@ -277,10 +277,14 @@ struct StrategicMergePatch {
                     try stripped($0, path: path)
                 }
             }
-            var result = original
+            // As the API server's strategic merge does: the merged patch items in patch order, and the items only
+            // the original has interleaved by their original order (`mergeSortedSlice`), so a new item goes first
+            // unless the original orders it after an item it also has.
+            var serverOnly = original
+            var patched: [JSONValue] = []
             for item in patch {
                 guard case .object(let element) = item else {
-                    result.append(item)
+                    patched.append(item)
                     continue
                 }
                 guard let keyValue = element[mergeKey] else {
@@ -288,22 +292,45 @@ struct StrategicMergePatch {
                         "map: \(JSONText.string(from: item)) does not contain declared merge key: \(mergeKey)")
                 }
                 let matches: (JSONValue) -> Bool = { $0[mergeKey].sameAs(keyValue) }
-                if element["$patch"]?.stringValue == "delete" {
-                    result.removeAll(where: matches)
-                    continue
-                }
-                if let index = result.firstIndex(where: matches) {
-                    if let merged = try mergeObject(result[index].objectValue ?? [:], element, path: path) {
-                        result[index] = .object(merged)
-                    } else {
-                        result.remove(at: index)
-                    }
-                } else if let created = try mergeObject([:], element, path: path) {
-                    result.append(.object(created))
+                let existing = serverOnly.firstIndex(where: matches).map { serverOnly.remove(at: $0) }
+                    ?? patched.firstIndex(where: matches).map { patched.remove(at: $0) }
+                if element["$patch"]?.stringValue == "delete" { continue }
+                if let merged = try mergeObject(existing?.objectValue ?? [:], element, path: path) {
+                    patched.append(.object(merged))
                 }
             }
-            return result
+            return Self.mergeSorted(serverOnly, into: patched, serverOrder: original) { $0[mergeKey] }
         }
+    }
+
+    /// Go's `mergeSortedSlice`: inserts each item of `left` into `right`, before the first item of `right` that
+    /// the live order puts after it, keeping the relative order of both lists.
+    static func mergeSorted(
+        _ left: [JSONValue], into right: [JSONValue], serverOrder: [JSONValue], key: (JSONValue) -> JSONValue?
+    ) -> [JSONValue] {
+        func index(_ item: JSONValue) -> Int? {
+            guard let wanted = key(item) else { return nil }
+            return serverOrder.firstIndex { key($0).sameAs(wanted) }
+        }
+        var result: [JSONValue] = []
+        var i = 0
+        var j = 0
+        while i < left.count || j < right.count {
+            if i >= left.count {
+                result.append(right[j])
+                j += 1
+            } else if j >= right.count {
+                result.append(left[i])
+                i += 1
+            } else if let li = index(left[i]), let ri = index(right[j]), li < ri {
+                result.append(left[i])
+                i += 1
+            } else {
+                result.append(right[j])
+                j += 1
+            }
+        }
+        return result
     }
 
     /// A value with every directive removed, as inserted when there is nothing to merge with.

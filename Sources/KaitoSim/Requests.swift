@@ -7,6 +7,8 @@ public enum Subresource: String, Sendable, Hashable {
     case main = ""
     /// The `status` subresource (`…/NAME/status`).
     case status
+    /// The `scale` subresource (`…/NAME/scale`): writes change only the replica count.
+    case scale
 }
 
 /// How a delete treats the object's dependents (`metav1.DeletionPropagation`).
@@ -50,15 +52,23 @@ public struct ListOptions: Sendable, Hashable {
     public var limit: Int?
     /// The `continue` token of the previous page.
     public var continueToken: String?
+    /// `resourceVersion`: empty for the latest state, `0` for any, or a version the list must be at least
+    /// (or exactly, with ``resourceVersionMatch`` `Exact`) as new as.
+    public var resourceVersion: String?
+    /// `resourceVersionMatch`: `NotOlderThan` or `Exact`, only with ``resourceVersion``.
+    public var resourceVersionMatch: String?
 
     /// Creates options.
     public init(
-        labelSelector: String? = nil, fieldSelector: String? = nil, limit: Int? = nil, continueToken: String? = nil
+        labelSelector: String? = nil, fieldSelector: String? = nil, limit: Int? = nil, continueToken: String? = nil,
+        resourceVersion: String? = nil, resourceVersionMatch: String? = nil
     ) {
         self.labelSelector = labelSelector
         self.fieldSelector = fieldSelector
         self.limit = limit
         self.continueToken = continueToken
+        self.resourceVersion = resourceVersion
+        self.resourceVersionMatch = resourceVersionMatch
     }
 }
 
@@ -74,17 +84,25 @@ public struct WatchOptions: Sendable, Hashable {
     public var allowBookmarks: Bool
     /// End the watch after this many seconds of the injected clock (`timeoutSeconds`); `nil` for never.
     public var timeoutSeconds: Double?
+    /// `sendInitialEvents`: start with the current objects as `ADDED`, then a `BOOKMARK` annotated
+    /// `k8s.io/initial-events-end` (a streaming list); needs ``resourceVersionMatch`` `NotOlderThan` and bookmarks.
+    public var sendInitialEvents: Bool?
+    /// `resourceVersionMatch`, allowed on watches only with ``sendInitialEvents``.
+    public var resourceVersionMatch: String?
 
     /// Creates options.
     public init(
         labelSelector: String? = nil, fieldSelector: String? = nil, resourceVersion: String? = nil,
-        allowBookmarks: Bool = false, timeoutSeconds: Double? = nil
+        allowBookmarks: Bool = false, timeoutSeconds: Double? = nil, sendInitialEvents: Bool? = nil,
+        resourceVersionMatch: String? = nil
     ) {
         self.labelSelector = labelSelector
         self.fieldSelector = fieldSelector
         self.resourceVersion = resourceVersion
         self.allowBookmarks = allowBookmarks
         self.timeoutSeconds = timeoutSeconds
+        self.sendInitialEvents = sendInitialEvents
+        self.resourceVersionMatch = resourceVersionMatch
     }
 }
 
@@ -221,14 +239,16 @@ public enum DeleteResult: Sendable, Hashable {
         }
     }
 
-    /// The response body a real API server sends: the object for custom resources, Pods and pending deletions;
-    /// otherwise a `Status` with `status: Success` and the object's name, group, resource and UID.
+    /// The response body a real API server sends: the object for pending deletions and for the kinds whose storage
+    /// returns deleted objects (Pods, Services, ServiceAccounts, PersistentVolume(Claim)s, StorageClasses);
+    /// otherwise, custom resources included, a `Status` with `status: Success` and the object's name, group,
+    /// resource and UID.
     public func responseBody(for descriptor: ResourceDescriptor) -> JSONValue {
         switch self {
         case .pending(let object):
             return object
         case .deleted(let object):
-            if descriptor.isCustomResource || descriptor.groupResource == GroupResource(group: "", resource: "pods") {
+            if descriptor.returnsDeletedObject {
                 return object
             }
             let details = StatusDetails(
@@ -282,6 +302,8 @@ public struct GarbageCollectionAction: Sendable, Hashable, CustomStringConvertib
     public enum Kind: String, Sendable, Hashable {
         /// An object was deleted (a dependent of a missing owner, content of a terminating namespace, …).
         case deleted
+        /// An object was created by a controller (a namespace's default ServiceAccount, its `kube-root-ca.crt`).
+        case created
         /// An owner reference was removed from a dependent (orphaning or a dangling reference).
         case ownerReferenceRemoved
         /// A finalizer the garbage collector owns (`orphan`, `foregroundDeletion`, namespace or CRD cleanup) was

@@ -29,6 +29,36 @@ public enum NameRule: Sendable, Hashable {
     case dns1123Label
     /// An RFC 1035 label (Services).
     case dns1035Label
+    /// A path segment: anything but `.`, `..`, or text with `/` or `%` (RBAC objects, such as
+    /// `system:discovery`).
+    case pathSegment
+}
+
+/// A subresource that discovery lists beside its resource, such as `deployments/scale` or `pods/log`.
+public struct SubresourceDescriptor: Sendable, Hashable {
+    /// The subresource's name, such as `scale`.
+    public var name: String
+    /// The kind it answers with, such as `Scale`.
+    public var kind: String
+    /// The group of that kind when it differs from the resource's (`autoscaling` for `Scale`).
+    public var group: String?
+    /// The version of that kind when it differs from the resource's.
+    public var version: String?
+    /// The verbs it serves.
+    public var verbs: [String]
+
+    /// Creates a subresource entry.
+    public init(name: String, kind: String, group: String? = nil, version: String? = nil, verbs: [String]) {
+        self.name = name
+        self.kind = kind
+        self.group = group
+        self.version = version
+        self.verbs = verbs
+    }
+
+    /// `autoscaling/v1` `Scale` with get, patch and update, as Deployments, StatefulSets and ReplicaSets have it.
+    public static let scale = SubresourceDescriptor(
+        name: "scale", kind: "Scale", group: "autoscaling", version: "v1", verbs: ["get", "patch", "update"])
 }
 
 /// Everything the emulator knows about one served resource version: discovery names, scope, subresources and
@@ -76,6 +106,19 @@ public struct ResourceDescriptor: Sendable, Hashable {
     public var schema: JSONValue?
     /// `additionalPrinterColumns` of a custom resource version, for the HTTP layer's Table output.
     public var printerColumns: [JSONValue]
+    /// The verbs discovery lists for the resource (all eight by default).
+    public var verbs: [String]
+    /// Subresources other than `status` (which ``hasStatusSubresource`` adds), for discovery and routing.
+    public var subresources: [SubresourceDescriptor]
+    /// Whether the resource is not stored: a request-response API such as `selfsubjectreviews` or `bindings`,
+    /// answered by the HTTP layer, never listed or watched.
+    public var isVirtual: Bool
+    /// The resource whose storage this one shares, converting on the way in and out (`events.k8s.io` Events are
+    /// core Events); `nil` for the resource's own storage.
+    public var storedAs: GroupResource?
+    /// The `.spec.replicas`-style paths of a custom resource's scale subresource (`specReplicasPath`,
+    /// `statusReplicasPath`, `labelSelectorPath`), when its CRD declares one.
+    public var scalePaths: JSONValue?
 
     /// Creates a descriptor; `listKind` and `singular` default from `kind`.
     public init(
@@ -85,7 +128,8 @@ public struct ResourceDescriptor: Sendable, Hashable {
         nameRule: NameRule = .dns1123Subdomain, allowsCreateOnUpdate: Bool = false,
         defaultPropagationPolicy: PropagationPolicy = .background, selectableFields: [String: [String]] = [:],
         listTypes: [String: ListType] = [:], statusOnCreate: StatusOnCreate? = nil, schema: JSONValue? = nil,
-        printerColumns: [JSONValue] = []
+        printerColumns: [JSONValue] = [], verbs: [String]? = nil, subresources: [SubresourceDescriptor] = [],
+        isVirtual: Bool = false, scalePaths: JSONValue? = nil, storedAs: GroupResource? = nil
     ) {
         self.group = group
         self.version = version
@@ -116,6 +160,39 @@ public struct ResourceDescriptor: Sendable, Hashable {
         }
         self.schema = schema
         self.printerColumns = printerColumns
+        self.verbs = verbs ?? Self.allVerbs
+        self.subresources = subresources
+        self.isVirtual = isVirtual
+        self.scalePaths = scalePaths
+        self.storedAs = storedAs
+    }
+
+    /// Whether a delete that removes the object at once answers with the object instead of a `Status`
+    /// (`ReturnDeletedObject` in the API server's registry).
+    public var returnsDeletedObject: Bool {
+        guard group.isEmpty || group == "storage.k8s.io" else { return false }
+        return ["pods", "services", "serviceaccounts", "persistentvolumes", "persistentvolumeclaims", "storageclasses"]
+            .contains(plural)
+    }
+
+    /// The group-resource objects are stored under: ``storedAs`` or the resource itself.
+    public var storageResource: GroupResource { storedAs ?? groupResource }
+
+    /// The eight verbs of a stored resource.
+    public static let allVerbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
+
+    /// The subresources discovery lists, `status` included, sorted by name.
+    public var discoverySubresources: [SubresourceDescriptor] {
+        var all = subresources
+        if hasStatusSubresource {
+            all.append(SubresourceDescriptor(name: "status", kind: kind, verbs: ["get", "patch", "update"]))
+        }
+        return all.sorted { $0.name < $1.name }
+    }
+
+    /// The subresource named `name`, `status` included.
+    public func subresource(named name: String) -> SubresourceDescriptor? {
+        discoverySubresources.first { $0.name == name }
     }
 
     /// `group/version`, or `version` for the core group.
@@ -129,12 +206,79 @@ public struct ResourceDescriptor: Sendable, Hashable {
         GroupVersionResource(group: group, version: version, resource: plural)
     }
 
-    /// The verbs discovery lists for the resource.
-    public var verbs: [String] { ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"] }
-
     /// The patch media types the resource accepts; custom resources do not take strategic merge patches.
     public var acceptedPatchTypes: [PatchType] {
         isCustomResource ? [.json, .merge, .apply] : [.json, .merge, .strategicMerge, .apply]
+    }
+
+    /// Whether the object at a dotted path (list indices left out) is owned as a whole in `managedFields`
+    /// (`x-kubernetes-map-type: atomic`): label selectors of built-in kinds, a Service's `spec.selector`, and what a
+    /// custom resource's schema marks atomic.
+    func isAtomicMap(at path: [String]) -> Bool {
+        guard let last = path.last else { return false }
+        guard let schema else {
+            if ["labelSelector", "namespaceSelector", "nodeSelectorTerm"].contains(last) { return true }
+            return path == ["spec", "selector"] && group != ""
+                || (groupResource == GroupResource(group: "", resource: "services") && path == ["spec", "selector"])
+        }
+        var node: JSONValue? = schema
+        for key in path {
+            while let current = node, current["type"]?.stringValue == "array", let items = current["items"] {
+                node = items
+            }
+            if let property = node?["properties"]?[key] {
+                node = property
+            } else if case .object? = node?["additionalProperties"] {
+                node = node?["additionalProperties"]
+            } else {
+                return false
+            }
+        }
+        return node?["x-kubernetes-map-type"]?.stringValue == "atomic"
+    }
+
+    /// The object-valued fields that are always present in a built-in kind's wire form (non-pointer structs in its
+    /// Go type, such as `spec` or a Deployment's `spec.strategy`), so that creating their content does not give a
+    /// manager ownership of the field itself; for custom resources only `metadata`.
+    var alwaysPresentObjects: Set<[String]> {
+        var result: Set<[String]> = [["metadata"]]
+        guard !isCustomResource else { return result }
+        result.formUnion([["spec"], ["status"]])
+        let podSpec: (String...) -> [[String]] = { prefix in
+            [prefix + ["containers", "resources"], prefix + ["initContainers", "resources"]]
+        }
+        switch groupResource {
+        case GroupResource(group: "apps", resource: "deployments"):
+            result.formUnion([["spec", "strategy"], ["spec", "template"], ["spec", "template", "metadata"],
+                              ["spec", "template", "spec"]])
+            result.formUnion(podSpec("spec", "template", "spec"))
+        case GroupResource(group: "apps", resource: "statefulsets"), GroupResource(group: "apps", resource: "daemonsets"):
+            result.formUnion([["spec", "updateStrategy"], ["spec", "template"], ["spec", "template", "metadata"],
+                              ["spec", "template", "spec"]])
+            result.formUnion(podSpec("spec", "template", "spec"))
+        case GroupResource(group: "apps", resource: "replicasets"), GroupResource(group: "batch", resource: "jobs"):
+            result.formUnion([["spec", "template"], ["spec", "template", "metadata"], ["spec", "template", "spec"]])
+            result.formUnion(podSpec("spec", "template", "spec"))
+        case GroupResource(group: "", resource: "pods"):
+            result.formUnion(podSpec("spec"))
+        case GroupResource(group: "", resource: "services"):
+            result.insert(["status", "loadBalancer"])
+        case GroupResource(group: "", resource: "nodes"):
+            result.formUnion([["status", "daemonEndpoints"], ["status", "daemonEndpoints", "kubeletEndpoint"],
+                              ["status", "nodeInfo"]])
+        case GroupResource(group: "", resource: "events"):
+            result.formUnion([["involvedObject"], ["source"]])
+        case GroupResource(group: "rbac.authorization.k8s.io", resource: "rolebindings"),
+            GroupResource(group: "rbac.authorization.k8s.io", resource: "clusterrolebindings"):
+            result.insert(["roleRef"])
+        case GroupResource(group: "", resource: "persistentvolumeclaims"):
+            result.insert(["spec", "resources"])
+        case GroupResource(group: "apiextensions.k8s.io", resource: "customresourcedefinitions"):
+            result.formUnion([["spec", "names"], ["status", "acceptedNames"]])
+        default:
+            break
+        }
+        return result
     }
 
     /// The list semantics at a dotted path: from ``listTypes`` for built-in kinds, from the schema's

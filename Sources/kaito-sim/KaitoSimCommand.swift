@@ -23,22 +23,37 @@ struct KaitoSimCommand: AsyncParsableCommand {
             report Running, Services get endpoints. No container runs and no model is served. State is lost when \
             the process ends.
 
-            Authentication: a bearer token (--token, or a random one when no credential option is given) or, with \
-            --tls, a client certificate (--client-cert). The kubeconfig holds the credential; it is never printed. \
-            Stop with Ctrl-C (SIGINT) or SIGTERM.
+            Security is as on a real cluster: HTTPS with a fresh CA (made with the openssl command), a bearer token \
+            (--token, or a random one) or a client certificate (--client-cert) for the kubeconfig user, who is in \
+            system:masters; anonymous requests get only what a real API server gives system:anonymous (/version and \
+            the health endpoints), and other users only what RBAC objects grant them (--extra-user makes such \
+            users, each with a kubeconfig of its own). --insecure-http serves plain HTTP instead, for clients that \
+            send tokens over HTTP; kubectl sends none over HTTP, so it is anonymous there. The kubeconfigs hold the \
+            credentials; they are never printed. Stop with Ctrl-C (SIGINT) or SIGTERM.
             """)
 
     @Option(help: "Port to listen on; 0 picks a free one.")
     var port: Int = 0
 
-    @Flag(help: "Serve HTTPS with a fresh self-signed CA and server certificate (made with the openssl command).")
+    @Flag(help: "Serve plain HTTP instead of HTTPS (anonymous requests still get only a real server's defaults).")
+    var insecureHTTP = false
+
+    @Flag(help: .hidden)
     var tls = false
 
     @Option(help: "Bearer token the kubeconfig user authenticates with (default: a random token).")
     var token: String?
 
-    @Flag(help: "Authenticate the kubeconfig user with a client certificate instead of a token (needs --tls).")
+    @Flag(help: "Authenticate the kubeconfig user with a client certificate instead of a token.")
     var clientCert = false
+
+    @Option(
+        name: .customLong("extra-user"),
+        help: ArgumentHelp(
+            "Another user, NAME or NAME:GROUP,GROUP, with a token of its own and a kubeconfig named kubeconfig-NAME "
+                + "in the state directory; it may do only what RBAC objects grant (repeatable).",
+            valueName: "user"))
+    var extraUsers: [String] = []
 
     @Option(help: "User name of the kubeconfig credential (member of system:masters).")
     var user = "kaito-admin"
@@ -70,7 +85,15 @@ struct KaitoSimCommand: AsyncParsableCommand {
     var fleet = true
 
     func validate() throws {
-        if clientCert && !tls { throw ValidationError("--client-cert needs --tls") }
+        if clientCert && insecureHTTP { throw ValidationError("--client-cert needs HTTPS; drop --insecure-http") }
+        if tls && insecureHTTP { throw ValidationError("use either --tls or --insecure-http, not both") }
+        for extra in extraUsers {
+            let name = extra.split(separator: ":", maxSplits: 1).first.map(String.init) ?? ""
+            if name.isEmpty || name == user || name.contains("/") || name.hasPrefix("system:") {
+                throw ValidationError(
+                    "--extra-user \(extra): give a user name other than \(user), without '/' or a system: prefix")
+            }
+        }
         if clientCert && token != nil { throw ValidationError("use either --token or --client-cert, not both") }
         if let token, token.isEmpty || token.contains(where: \.isWhitespace) {
             throw ValidationError("--token must be non-empty and without spaces")
@@ -93,9 +116,11 @@ struct KaitoSimCommand: AsyncParsableCommand {
         let identity = SimUser(name: user, groups: ["system:masters"])
         var configuration = SimServer.Configuration(port: port)
         configuration.authentication.anonymousEnabled = anonymousAuth
+        // As on a real cluster: users outside system:masters may do only what RBAC grants.
+        configuration.authorization.allowsUnlistedUsers = false
         let credential: SimKubeconfig.Credential
         var caPEM: Data?
-        if tls {
+        if !insecureHTTP {
             let pki = try SimPKI.generate(
                 in: stateDirectory.appendingPathComponent("pki"), clientUser: user, clientGroups: ["system:masters"])
             configuration.tls = try pki.serverTLS(verifyClients: clientCert)
@@ -111,19 +136,22 @@ struct KaitoSimCommand: AsyncParsableCommand {
             credential = .token(token ?? Self.randomToken())
         }
         if case .token(let value) = credential { configuration.authentication.tokens[value] = identity }
-        if !tls {
-            // kubectl (client-go) sends credentials only over TLS, so over plain HTTP every kubectl request is
-            // anonymous: give the anonymous user full access, as the API server's old insecure port did.
-            configuration.authorization.rules[SimUser.anonymous.name] = [
-                SimPolicyRule(verbs: ["*"], nonResourceURLs: ["*"])
-            ]
+        var extraKubeconfigs: [(URL, String)] = []
+        for extra in extraUsers {
+            let parts = extra.split(separator: ":", maxSplits: 1).map(String.init)
+            let groups = parts.count > 1 ? parts[1].split(separator: ",").map(String.init) : []
+            let extraToken = Self.randomToken()
+            configuration.authentication.tokens[extraToken] = SimUser(name: parts[0], groups: groups)
+            extraKubeconfigs.append((stateDirectory.appendingPathComponent("kubeconfig-\(parts[0])"), extraToken))
         }
         if logRequests {
             configuration.requestLog = { line in FileHandle.standardError.write(Data("kaito-sim: \(line)\n".utf8)) }
         }
 
         let store = APIStore(
-            configuration: APIStore.Configuration(bookmarkInterval: bookmarkInterval > 0 ? bookmarkInterval : nil),
+            configuration: APIStore.Configuration(
+                bookmarkInterval: bookmarkInterval > 0 ? bookmarkInterval : nil,
+                clusterCAPEM: caPEM.map { String(decoding: $0, as: UTF8.self) }),
             clock: SystemClock(), identifiers: RandomIdentifierSource())
         if nodes > 0 {
             do {
@@ -144,10 +172,14 @@ struct KaitoSimCommand: AsyncParsableCommand {
         let server = try await SimServer.start(store: store, configuration: configuration)
         let kubeconfigFile = SimKubeconfig(server: server.url, certificateAuthorityPEM: caPEM, credential: credential)
         try kubeconfigFile.write(to: kubeconfigURL)
+        for (url, extraToken) in extraKubeconfigs {
+            try SimKubeconfig(server: server.url, certificateAuthorityPEM: caPEM, credential: .token(extraToken))
+                .write(to: url)
+        }
 
         let how =
-            !tls
-            ? "plain HTTP: kubectl sends no credentials, anonymous has full access; use --tls for authentication"
+            insecureHTTP
+            ? "plain HTTP: kubectl sends no credentials over HTTP and is anonymous"
             : clientCert ? "client certificate CN=\(user)" : "bearer token for \(user)"
         var seeded = nodes > 0 ? ", \(nodes) \(instanceType) node\(nodes == 1 ? "" : "s")" : ""
         seeded += fleet ? ", simulated fleet on" : ", no fleet"

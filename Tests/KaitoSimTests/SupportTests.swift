@@ -139,7 +139,7 @@ struct SupportTests {
         #expect(registry.descriptor(apiVersion: "apps/v1", kind: "Deployment")?.plural == "deployments")
         #expect(
             registry.descriptors(group: "apps", version: "v1").map(\.plural) == [
-                "controllerrevisions", "daemonsets", "deployments", "statefulsets",
+                "controllerrevisions", "daemonsets", "deployments", "replicasets", "statefulsets",
             ])
     }
 
@@ -162,6 +162,21 @@ struct SupportTests {
             ("rbac.authorization.k8s.io", "v1", "clusterrolebindings", false, false),
             ("rbac.authorization.k8s.io", "v1", "roles", true, false),
             ("rbac.authorization.k8s.io", "v1", "rolebindings", true, false),
+            ("", "v1", "bindings", true, false), ("", "v1", "componentstatuses", false, false),
+            ("", "v1", "limitranges", true, false), ("", "v1", "persistentvolumeclaims", true, true),
+            ("", "v1", "persistentvolumes", false, true), ("", "v1", "podtemplates", true, false),
+            ("", "v1", "replicationcontrollers", true, true), ("", "v1", "resourcequotas", true, true),
+            ("apps", "v1", "replicasets", true, true), ("events.k8s.io", "v1", "events", true, false),
+            ("discovery.k8s.io", "v1", "endpointslices", true, false),
+            ("authentication.k8s.io", "v1", "selfsubjectreviews", false, false),
+            ("authentication.k8s.io", "v1", "tokenreviews", false, false),
+            ("authorization.k8s.io", "v1", "localsubjectaccessreviews", true, false),
+            ("authorization.k8s.io", "v1", "selfsubjectaccessreviews", false, false),
+            ("authorization.k8s.io", "v1", "selfsubjectrulesreviews", false, false),
+            ("authorization.k8s.io", "v1", "subjectaccessreviews", false, false),
+            ("policy", "v1", "poddisruptionbudgets", true, true),
+            ("scheduling.k8s.io", "v1", "priorityclasses", false, false),
+            ("storage.k8s.io", "v1", "storageclasses", false, false),
         ]
         for (group, version, plural, namespaced, status) in expected {
             let descriptor = ResourceRegistry.builtIn.descriptor(group: group, version: version, resource: plural)
@@ -195,7 +210,7 @@ struct StoreDetailTests {
                 + "(karpenter.sh/v1)")
         let descriptor = try #require(await store.registry.descriptor(for: R.nodeClaims))
         let result = try await store.delete(R.nodeClaims, name: "gpu")
-        #expect(result.responseBody(for: descriptor)["kind"] == "NodeClaim", "custom resources return the object")
+        #expect(result.responseBody(for: descriptor)["kind"] == "Status", "custom resources answer a Success Status")
     }
 
     @Test("Creating with a resourceVersion is refused, as etcd storage refuses it")

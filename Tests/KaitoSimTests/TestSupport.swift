@@ -36,6 +36,12 @@ struct Fixture {
     }
 }
 
+/// The ConfigMap the root-CA publisher puts in every namespace, as on a real cluster.
+let rootCA = "kube-root-ca.crt"
+
+/// Whether a name is one of the test's own objects rather than a namespace's bootstrap `kube-root-ca.crt`.
+func isOurs(_ name: String) -> Bool { name != rootCA }
+
 func configMap(_ name: String, namespace: String? = nil, labels: [String: String] = [:], data: JSONValue = [:])
     -> JSONValue
 {

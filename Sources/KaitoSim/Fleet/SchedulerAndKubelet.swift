@@ -63,23 +63,14 @@ extension FleetSimulator {
     }
 
     private func bind(_ pod: FleetObject, to nodeName: String) async -> Bool {
-        var bound = pod
-        bound.set(.string(nodeName), at: "spec", "nodeName")
-        guard
-            let stored = await update(
-                FleetResources.pods, bound, original: pod, manager: Self.schedulerManager,
-                describe: "bound to \(nodeName):")
-        else { return false }
-        var scheduled = stored
-        var conditions = stored["status", "conditions"]?.arrayValue ?? []
-        FleetConditions.set(
-            &conditions, type: "PodScheduled", status: "True", fields: ["lastProbeTime": .null],
-            now: pass.timestamp)
-        scheduled.set(.array(conditions), at: "status", "conditions")
-        await update(
-            FleetResources.pods, scheduled, original: stored, subresource: .status, manager: Self.schedulerManager,
-            describe: "marked scheduled")
-        return true
+        do {
+            try await store.bindPod(namespace: pod.namespace, name: pod.name, nodeName: nodeName)
+            record("\(Self.schedulerManager): bound Pod \(pod.key) to \(nodeName)")
+            return true
+        } catch {
+            recordError("\(Self.schedulerManager): bind Pod \(pod.key) to \(nodeName)", error)
+            return false
+        }
     }
 
     private func markUnschedulable(_ pod: FleetObject, message: String) async {

@@ -102,6 +102,8 @@ enum APIRoute: Sendable, Hashable {
                 parts.removeFirst(2)
             }
         }
+        // `…/NAME/proxy/PATH` addresses the proxy subresource; the rest of the path is forwarded.
+        if parts.count > 3, parts[2] == "proxy" { parts = Array(parts.prefix(3)) }
         guard let resource = parts.first, !resource.isEmpty, parts.count <= 3 else { return .unknown }
         return .resource(
             ResourcePath(

@@ -1,4 +1,5 @@
 import Foundation
+import KaitoCore
 
 /// An authenticated identity: a user name and the groups it belongs to (`user.Info`).
 public struct SimUser: Sendable, Hashable, CustomStringConvertible {
@@ -120,6 +121,7 @@ public final class SimTokenRegistry: @unchecked Sendable {
     }
 }
 
+/// A static authorization rule, shaped like an RBAC `PolicyRule`, that ``SimAuthorization`` checks before RBAC.
 public struct SimPolicyRule: Sendable, Hashable {
     /// Verbs such as `get`, `list`, `watch`, `create`, `update`, `patch`, `delete`, `deletecollection`.
     public var verbs: Set<String>
@@ -144,6 +146,13 @@ public struct SimPolicyRule: Sendable, Hashable {
         self.nonResourceURLs = nonResourceURLs
     }
 
+    /// The rule as an RBAC `PolicyRule` (for `SelfSubjectRulesReview`).
+    var jsonValue: JSONValue {
+        let strings: (Set<String>) -> JSONValue = { .array($0.sorted().map(JSONValue.string)) }
+        if !nonResourceURLs.isEmpty { return ["verbs": strings(verbs), "nonResourceURLs": strings(nonResourceURLs)] }
+        return ["verbs": strings(verbs), "apiGroups": strings(apiGroups), "resources": strings(resources)]
+    }
+
     func allowsPath(_ path: String, verb: String) -> Bool {
         guard verbs.contains("*") || verbs.contains(verb) else { return false }
         return nonResourceURLs.contains { pattern in
@@ -165,17 +174,18 @@ public struct SimPolicyRule: Sendable, Hashable {
     }
 }
 
-/// A simple authorizer standing in for RBAC.
+/// Who may do what: the API server's RBAC authorizer over the stored Roles, ClusterRoles and bindings (with the
+/// bootstrap policy a new cluster has), preceded by optional static rules.
 ///
-/// Members of `system:masters` may do anything. A user (or group) with entries in ``rules`` may do only what
-/// those rules allow; other authenticated users may do anything unless ``allowsUnlistedUsers`` is off. The
-/// anonymous user may read only `/version` and the health endpoints, unless rules name it (rules with
-/// ``SimPolicyRule/nonResourceURLs`` open other paths to it). Every authenticated user may read discovery and
-/// OpenAPI documents, as the `system:discovery` role allows.
+/// Members of `system:masters` may do anything. A user (or group) with entries in ``rules`` may do what those rules
+/// allow, and what RBAC allows. Other authenticated users may do anything when ``allowsUnlistedUsers`` is on (a
+/// convenience for tests), else only what RBAC allows, as on a real cluster: discovery, health checks and
+/// self-reviews through the bootstrap roles, and whatever stored bindings grant. The anonymous user gets what RBAC
+/// gives `system:unauthenticated` (`/version` and the health endpoints), unless rules name it.
 public struct SimAuthorization: Sendable {
-    /// Rules by user name or group name.
+    /// Static rules by user name or group name, checked before RBAC.
     public var rules: [String: [SimPolicyRule]]
-    /// Whether authenticated users without rules are allowed everything.
+    /// Whether authenticated users without static rules are allowed everything (instead of what RBAC allows).
     public var allowsUnlistedUsers: Bool
 
     /// Creates an authorizer; by default every authenticated user may do everything.
@@ -184,23 +194,28 @@ public struct SimAuthorization: Sendable {
         self.allowsUnlistedUsers = allowsUnlistedUsers
     }
 
-    /// Whether `user` may perform a resource request.
-    func allows(_ user: SimUser, _ attributes: ResourceAttributes) -> Bool {
+    /// The decision that needs no stored policy: `true` (allowed by membership in `system:masters`, a static rule,
+    /// or ``allowsUnlistedUsers``) or `nil` (ask RBAC).
+    func staticDecision(_ user: SimUser, _ request: AuthorizationRequest) -> Bool? {
         if user.groups.contains("system:masters") { return true }
         let applicable = ([user.name] + user.groups).compactMap { rules[$0] }
-        if applicable.isEmpty { return !user.isAnonymous && allowsUnlistedUsers }
-        return applicable.joined().contains { $0.allows(attributes) }
-    }
-
-    /// Whether `user` may use a non-resource path (discovery, OpenAPI, `/version`, health checks).
-    func allowsNonResource(_ user: SimUser, route: APIRoute, path: String, verb: String) -> Bool {
-        switch route {
-        case .version, .health: return true
-        default:
-            if !user.isAnonymous || user.groups.contains("system:masters") { return true }
-            let applicable = ([user.name] + user.groups).compactMap { rules[$0] }
-            return applicable.joined().contains { $0.allowsPath(path, verb: verb) }
+        let matched = applicable.joined().contains { rule in
+            switch request {
+            case .resource(let attributes): rule.allows(attributes)
+            case .path(let path, let verb): rule.allowsPath(path, verb: verb)
+            }
         }
+        if matched { return true }
+        if applicable.isEmpty, !user.isAnonymous, allowsUnlistedUsers { return true }
+        return nil
+    }
+}
+
+extension APIStore {
+    /// Whether `user` may make `request` under `authorization`: its static decision, else the stored RBAC policy.
+    func authorize(_ user: SimUser, _ request: AuthorizationRequest, _ authorization: SimAuthorization) -> Bool {
+        if let decision = authorization.staticDecision(user, request) { return decision }
+        return withState { RBACAuthorizer.allows(user, request, in: $0) }
     }
 }
 

@@ -75,7 +75,7 @@ enum Discovery {
     static func resourceList(group: String, version: String, registry: ResourceRegistry) -> JSONValue? {
         let descriptors = registry.descriptors(group: group, version: version)
         guard !descriptors.isEmpty else { return nil }
-        var resources: [JSONValue] = []
+        var resources: [(name: String, entry: JSONValue)] = []
         for descriptor in descriptors {
             var resource: [String: JSONValue] = [
                 "name": .string(descriptor.plural), "singularName": .string(descriptor.singular),
@@ -88,20 +88,101 @@ enum Discovery {
             if !descriptor.categories.isEmpty {
                 resource["categories"] = .array(descriptor.categories.map(JSONValue.string))
             }
-            resources.append(.object(resource))
-            if descriptor.hasStatusSubresource {
-                resources.append([
-                    "name": .string("\(descriptor.plural)/status"), "singularName": "",
-                    "namespaced": .bool(descriptor.namespaced), "kind": .string(descriptor.kind),
-                    "verbs": ["get", "patch", "update"],
-                ])
+            resources.append((descriptor.plural, .object(resource)))
+            for subresource in descriptor.discoverySubresources {
+                var entry: [String: JSONValue] = [
+                    "name": .string("\(descriptor.plural)/\(subresource.name)"), "singularName": "",
+                    "namespaced": .bool(descriptor.namespaced), "kind": .string(subresource.kind),
+                    "verbs": .array(subresource.verbs.map(JSONValue.string)),
+                ]
+                if let group = subresource.group { entry["group"] = .string(group) }
+                if let version = subresource.version { entry["version"] = .string(version) }
+                resources.append(("\(descriptor.plural)/\(subresource.name)", .object(entry)))
             }
         }
         let groupVersion = group.isEmpty ? version : "\(group)/\(version)"
         return [
             "kind": "APIResourceList", "apiVersion": "v1", "groupVersion": .string(groupVersion),
-            "resources": .array(resources),
+            "resources": .array(resources.sorted { $0.name < $1.name }.map(\.entry)),
         ]
+    }
+
+    // MARK: - Aggregated discovery
+
+    /// The aggregated discovery version a request's `Accept` header asks for (`v2`, else `v2beta1`), or `nil`
+    /// when it asks for none and gets the legacy documents.
+    static func aggregatedVersion(accept: String?) -> String? {
+        guard let accept else { return nil }
+        var offered: [String] = []
+        for clause in accept.split(separator: ",") {
+            let parts = clause.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            var parameters: [String: String] = [:]
+            for part in parts.dropFirst() {
+                let pair = part.split(separator: "=", maxSplits: 1).map(String.init)
+                if pair.count == 2 { parameters[pair[0]] = pair[1] }
+            }
+            guard parts.first == "application/json", parameters["g"] == "apidiscovery.k8s.io",
+                parameters["as"] == "APIGroupDiscoveryList", let version = parameters["v"]
+            else { continue }
+            offered.append(version)
+        }
+        return offered.first { $0 == "v2" } ?? offered.first { $0 == "v2beta1" }
+    }
+
+    /// The `Content-Type` of an aggregated discovery document.
+    static func aggregatedContentType(version: String) -> String {
+        "application/json;g=apidiscovery.k8s.io;v=\(version);as=APIGroupDiscoveryList"
+    }
+
+    /// `/api` (`core: true`, the core group only) or `/apis` (every other group) as an `APIGroupDiscoveryList`.
+    static func aggregated(core: Bool, registry: ResourceRegistry, version: String) -> JSONValue {
+        let groups = core ? [""] : groupNames(registry)
+        let items: [JSONValue] = groups.compactMap { group in
+            let versions = group.isEmpty ? ["v1"] : (registry.groupVersions[group] ?? [])
+            let entries: [JSONValue] = versions.map { groupVersion in
+                let resources = registry.descriptors(group: group, version: groupVersion).map(aggregatedResource)
+                return [
+                    "version": .string(groupVersion), "resources": .array(resources), "freshness": "Current",
+                ]
+            }
+            guard !entries.isEmpty else { return nil }
+            return ["metadata": ["name": .string(group), "creationTimestamp": .null], "versions": .array(entries)]
+        }
+        return [
+            "kind": "APIGroupDiscoveryList", "apiVersion": .string("apidiscovery.k8s.io/\(version)"),
+            "metadata": [:], "items": .array(items),
+        ]
+    }
+
+    private static func aggregatedResource(_ descriptor: ResourceDescriptor) -> JSONValue {
+        var resource: [String: JSONValue] = [
+            "resource": .string(descriptor.plural),
+            "responseKind": ["group": "", "version": "", "kind": .string(descriptor.kind)],
+            "scope": descriptor.namespaced ? "Namespaced" : "Cluster",
+            "singularResource": .string(descriptor.singular),
+            "verbs": .array(descriptor.verbs.map(JSONValue.string)),
+        ]
+        if !descriptor.shortNames.isEmpty {
+            resource["shortNames"] = .array(descriptor.shortNames.map(JSONValue.string))
+        }
+        if !descriptor.categories.isEmpty {
+            resource["categories"] = .array(descriptor.categories.map(JSONValue.string))
+        }
+        let subresources = descriptor.discoverySubresources
+        if !subresources.isEmpty {
+            resource["subresources"] = .array(
+                subresources.map { subresource in
+                    [
+                        "subresource": .string(subresource.name),
+                        "responseKind": [
+                            "group": .string(subresource.group ?? ""), "version": .string(subresource.version ?? ""),
+                            "kind": .string(subresource.kind),
+                        ],
+                        "verbs": .array(subresource.verbs.map(JSONValue.string)),
+                    ]
+                })
+        }
+        return .object(resource)
     }
 
     /// `/openapi/v2` as JSON: a valid Swagger 2.0 document without paths or definitions.

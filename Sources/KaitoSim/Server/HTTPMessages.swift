@@ -16,9 +16,26 @@ enum HTTPMessages {
             body: ResponseBody(byteBuffer: buffer))
     }
 
+    /// An aggregated discovery document with its media type, `Vary: Accept` and an `ETag` of its content.
+    static func aggregatedDiscovery(_ value: JSONValue, version: String) -> Response {
+        let text = JSONText.string(from: value)
+        var buffer = ByteBufferAllocator().buffer(capacity: text.utf8.count + 1)
+        buffer.writeString(text)
+        buffer.writeString("\n")
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        var headers: HTTPFields = [.contentType: Discovery.aggregatedContentType(version: version)]
+        headers[varyField] = "Accept"
+        headers[.eTag] = "\"\(String(hash, radix: 16, uppercase: true))\""
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: buffer))
+    }
+
+    private static let varyField = HTTPField.Name("Vary")!
+
     /// The `Status` response of a failure, with its HTTP code (and `Retry-After: 1` for 429, as the API server's
     /// rate limiting sends).
     static func failure(_ error: APIError) -> Response {
+        if error.isPlainText { return text(error.message, status: error.code) }
         var response = json(error.status, status: error.code)
         if error.code == 429 { response.headers[.retryAfter] = "1" }
         return response

@@ -35,7 +35,9 @@ struct ResourceHandler {
         let attributes = ResourceAttributes(
             verb: verb(for: request.method), group: path.group, resource: path.resource,
             subresource: path.subresource, namespace: path.namespace, name: path.name)
-        guard settings.authorization.allows(user, attributes) else { throw attributes.forbidden(for: user) }
+        guard await store.authorize(user, .resource(attributes), settings.authorization) else {
+            throw attributes.forbidden(for: user)
+        }
         if let faults = settings.faults {
             let latency = await faults.injectedLatency()
             if latency > 0 { try await clock.sleep(until: clock.now().addingTimeInterval(latency)) }
@@ -43,17 +45,36 @@ struct ResourceHandler {
             if let error = await faults.injectedError(verb: attributes.verb, resource: target) { throw error }
         }
 
-        guard let descriptor = await store.registry.descriptor(for: resource) else {
+        let registry = await store.registry
+        guard let descriptor = registry.descriptor(for: resource) else {
+            // A group version nobody serves reaches the mux's plain 404; an unknown resource of a served group
+            // version gets a Status.
+            if registry.descriptors(group: path.group, version: path.version).isEmpty { throw APIError.pageNotFound }
             throw APIError.resourceNotFound()
         }
         let namespace = try storeNamespace(descriptor)
+        if descriptor.isVirtual {
+            let handler = VirtualResources(store: store, settings: settings, path: path, user: user)
+            return try await handler.handle(
+                { try HTTPMessages.decodeObject(try await collect(&request), contentType: contentType(request)) },
+                method: request.method, descriptor: descriptor)
+        }
+        let dryRun = try isDryRun(method: request.method)
         switch path.subresource {
         case nil: break
         case "status" where descriptor.hasStatusSubresource && path.name != nil: break
+        case let name? where path.name != nil && descriptor.subresource(named: name) != nil:
+            guard let objectName = path.name, let subresource = descriptor.subresource(named: name) else {
+                throw APIError.resourceNotFound()
+            }
+            let handler = SubresourceHandler(store: store, settings: settings, path: path, query: query, user: user)
+            var body = request
+            return try await handler.handle(
+                &request, descriptor: descriptor, subresource: subresource, namespace: namespace, name: objectName,
+                body: { try await collect(&body) }, dryRun: dryRun)
         default: throw APIError.resourceNotFound()
         }
         let subresource: Subresource = path.subresource == "status" ? .status : .main
-        let dryRun = try isDryRun(method: request.method)
         let fieldValidation = try self.fieldValidation(method: request.method)
 
         switch (request.method, path.name) {
@@ -138,6 +159,8 @@ struct ResourceHandler {
         if descriptor.groupResource == GroupResource(group: "", resource: "namespaces"), path.name == namespace {
             return nil
         }
+        // The custom resource handler passes such paths on to the mux, which has nothing for them.
+        if descriptor.isCustomResource { throw APIError.pageNotFound }
         throw APIError.resourceNotFound()
     }
 
@@ -187,14 +210,15 @@ struct ResourceHandler {
     private func listOptions() throws -> ListOptions {
         ListOptions(
             labelSelector: query["labelSelector"], fieldSelector: query["fieldSelector"],
-            limit: try query.integer("limit").map { Int($0) }, continueToken: query["continue"])
+            limit: try query.integer("limit").map { Int($0) }, continueToken: query["continue"],
+            resourceVersion: query["resourceVersion"], resourceVersionMatch: query["resourceVersionMatch"])
     }
 
     private func contentType(_ request: Request) -> String? {
         request.headers[.contentType]
     }
 
-    private func collect(_ request: inout Request) async throws -> Data {
+    func collect(_ request: inout Request) async throws -> Data {
         do {
             let buffer = try await request.collectBody(upTo: settings.maxRequestBodyBytes)
             return Data(buffer.readableBytesView)
@@ -259,7 +283,8 @@ struct ResourceHandler {
         let options = WatchOptions(
             labelSelector: query["labelSelector"], fieldSelector: fieldSelector,
             resourceVersion: query["resourceVersion"], allowBookmarks: query.flag("allowWatchBookmarks"),
-            timeoutSeconds: timeout)
+            timeoutSeconds: timeout, sendInitialEvents: query["sendInitialEvents"].map { _ in query.flag("sendInitialEvents") },
+            resourceVersionMatch: query["resourceVersionMatch"])
         let stream = try await store.watch(resource, namespace: namespace, options: options)
         let tableVersion = Tables.requestedVersion(accept: request.headers[.accept])
         let include = includeObject

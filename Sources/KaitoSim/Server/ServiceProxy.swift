@@ -61,7 +61,9 @@ struct ServiceProxy {
         let attributes = ResourceAttributes(
             verb: Self.verb(for: request.method), group: "", resource: "services", subresource: "proxy",
             namespace: target.namespace, name: target.name)
-        guard settings.authorization.allows(user, attributes) else { throw attributes.forbidden(for: user) }
+        guard await store.authorize(user, .resource(attributes), settings.authorization) else {
+            throw attributes.forbidden(for: user)
+        }
 
         let service = try await store.get(Self.services, namespace: target.namespace, name: target.name)
         // A port the Service does not declare has no endpoints either, as on the API server.

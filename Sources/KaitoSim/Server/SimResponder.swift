@@ -79,7 +79,12 @@ struct SimResponder: HTTPResponder {
             let credential = parts[1].trimmingCharacters(in: .whitespaces)
             let found: SimUser?
             switch parts[0].lowercased() {
-            case "bearer": found = settings.authentication.user(forToken: credential)
+            case "bearer":
+                if let user = settings.authentication.user(forToken: credential) {
+                    found = user
+                } else {
+                    found = await store.serviceAccountUser(forToken: credential)?.user
+                }
             case "basic": found = settings.authentication.user(forBasic: credential)
             default: found = nil
             }
@@ -110,7 +115,7 @@ struct SimResponder: HTTPResponder {
                 details: StatusDetails())
         }
         let verb = request.method == .get || request.method == .head ? "get" : request.method.rawValue.lowercased()
-        guard settings.authorization.allowsNonResource(user, route: route, path: request.uri.path, verb: verb) else {
+        guard await store.authorize(user, .path(request.uri.path, verb: verb), settings.authorization) else {
             throw APIError.forbiddenPath(request.uri.path, verb: verb, user: user)
         }
         guard request.method == .get || request.method == .head else {
@@ -123,9 +128,17 @@ struct SimResponder: HTTPResponder {
         case .health:
             return HTTPMessages.text("ok")
         case .coreVersions:
+            if let version = Discovery.aggregatedVersion(accept: request.headers[.accept]) {
+                return HTTPMessages.aggregatedDiscovery(
+                    Discovery.aggregated(core: true, registry: registry, version: version), version: version)
+            }
             let host = request.head.authority ?? "127.0.0.1"
             return HTTPMessages.json(Discovery.coreVersions(serverAddress: host))
         case .groupList:
+            if let version = Discovery.aggregatedVersion(accept: request.headers[.accept]) {
+                return HTTPMessages.aggregatedDiscovery(
+                    Discovery.aggregated(core: false, registry: registry, version: version), version: version)
+            }
             return HTTPMessages.json(Discovery.groupList(registry))
         case .group(let name):
             guard let group = Discovery.apiGroup(name, registry: registry) else { throw APIError.resourceNotFound() }
