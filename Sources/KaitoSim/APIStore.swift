@@ -34,6 +34,10 @@ public actor APIStore {
         /// `kubernetes` Service, the system PriorityClasses, and each namespace's default ServiceAccount and
         /// `kube-root-ca.crt`. Watches and consistent lists cannot start before this bootstrap.
         public var bootstrap: Bool
+        /// Whether kube-controller-manager's namespace bootstrap controllers run: a `default` ServiceAccount and a
+        /// `kube-root-ca.crt` ConfigMap in every namespace. Off is like an API server without a controller manager
+        /// (as controller-runtime's envtest runs one), for tests that count a namespace's objects.
+        public var namespaceBootstrapControllers: Bool
 
         /// Creates settings; the defaults are a 10 000-event window, no periodic bookmarks, the namespaces
         /// `default`, `kube-system`, `kube-public` and `kube-node-lease`, and ``ResourceRegistry/builtIn``.
@@ -41,7 +45,7 @@ public actor APIStore {
             eventWindow: Int = 10_000, bookmarkInterval: TimeInterval? = nil,
             initialNamespaces: [String] = ["default", "kube-system", "kube-public", "kube-node-lease"],
             registry: ResourceRegistry = .builtIn, generateNameAttempts: Int = 8, clusterCAPEM: String? = nil,
-            bootstrap: Bool = true
+            bootstrap: Bool = true, namespaceBootstrapControllers: Bool = true
         ) {
             self.eventWindow = eventWindow
             self.bookmarkInterval = bookmarkInterval
@@ -50,6 +54,7 @@ public actor APIStore {
             self.generateNameAttempts = generateNameAttempts
             self.clusterCAPEM = clusterCAPEM
             self.bootstrap = bootstrap
+            self.namespaceBootstrapControllers = namespaceBootstrapControllers
         }
     }
 

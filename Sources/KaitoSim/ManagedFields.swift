@@ -307,8 +307,8 @@ enum ManagedFields {
         for path in fields {
             insert(path[...], into: &root)
         }
-        for path in fields where fields.contains(where: { $0.count > path.count && Array($0.prefix(path.count)) == path })
-        {
+        for path in fields
+        where fields.contains(where: { $0.count > path.count && Array($0.prefix(path.count)) == path }) {
             markMember(path[...], in: &root)
         }
         for path in fields {

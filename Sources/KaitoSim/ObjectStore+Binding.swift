@@ -17,7 +17,8 @@ extension ObjectStore {
         var errors: [FieldError] = []
         let targetKind = body["target"]?["kind"]?.stringValue ?? ""
         if !targetKind.isEmpty, targetKind != "Node" {
-            errors.append(FieldError(field: "target.kind", kind: .notSupported(.string(targetKind), supported: ["Node"])))
+            errors.append(
+                FieldError(field: "target.kind", kind: .notSupported(.string(targetKind), supported: ["Node"])))
         }
         let node = body["target"]?["name"]?.stringValue ?? ""
         if node.isEmpty { errors.append(FieldError(field: "target.name", kind: .required)) }

@@ -215,7 +215,10 @@ extension ObjectStore {
                     .joined(separator: ", ")
             )
         let wanted: [(type: String, status: String, reason: String, message: String)] = [
-            ("NamespaceDeletionDiscoveryFailure", "False", "ResourcesDiscovered", "All resources successfully discovered"),
+            (
+                "NamespaceDeletionDiscoveryFailure", "False", "ResourcesDiscovered",
+                "All resources successfully discovered"
+            ),
             (
                 "NamespaceDeletionGroupVersionParsingFailure", "False", "ParsedGroupVersions",
                 "All legacy kube types successfully parsed"

@@ -55,7 +55,8 @@ extension ObjectStore {
                 continuation.finish()
                 return (stream, nil)
             }
-            for event in retainedEvents where event.revision > start && event.key.resource == descriptor.storageResource {
+            for event in retainedEvents where event.revision > start && event.key.resource == descriptor.storageResource
+            {
                 if let converted = convert(event, for: watcher) { continuation.yield(converted) }
             }
         } else if options.sendInitialEvents != false {

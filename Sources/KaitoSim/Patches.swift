@@ -292,7 +292,8 @@ struct StrategicMergePatch {
                         "map: \(JSONText.string(from: item)) does not contain declared merge key: \(mergeKey)")
                 }
                 let matches: (JSONValue) -> Bool = { $0[mergeKey].sameAs(keyValue) }
-                let existing = serverOnly.firstIndex(where: matches).map { serverOnly.remove(at: $0) }
+                let existing =
+                    serverOnly.firstIndex(where: matches).map { serverOnly.remove(at: $0) }
                     ?? patched.firstIndex(where: matches).map { patched.remove(at: $0) }
                 if element["$patch"]?.stringValue == "delete" { continue }
                 if let merged = try mergeObject(existing?.objectValue ?? [:], element, path: path) {

@@ -249,12 +249,17 @@ public struct ResourceDescriptor: Sendable, Hashable {
         }
         switch groupResource {
         case GroupResource(group: "apps", resource: "deployments"):
-            result.formUnion([["spec", "strategy"], ["spec", "template"], ["spec", "template", "metadata"],
-                              ["spec", "template", "spec"]])
+            result.formUnion([
+                ["spec", "strategy"], ["spec", "template"], ["spec", "template", "metadata"],
+                ["spec", "template", "spec"],
+            ])
             result.formUnion(podSpec("spec", "template", "spec"))
-        case GroupResource(group: "apps", resource: "statefulsets"), GroupResource(group: "apps", resource: "daemonsets"):
-            result.formUnion([["spec", "updateStrategy"], ["spec", "template"], ["spec", "template", "metadata"],
-                              ["spec", "template", "spec"]])
+        case GroupResource(group: "apps", resource: "statefulsets"),
+            GroupResource(group: "apps", resource: "daemonsets"):
+            result.formUnion([
+                ["spec", "updateStrategy"], ["spec", "template"], ["spec", "template", "metadata"],
+                ["spec", "template", "spec"],
+            ])
             result.formUnion(podSpec("spec", "template", "spec"))
         case GroupResource(group: "apps", resource: "replicasets"), GroupResource(group: "batch", resource: "jobs"):
             result.formUnion([["spec", "template"], ["spec", "template", "metadata"], ["spec", "template", "spec"]])
@@ -264,8 +269,10 @@ public struct ResourceDescriptor: Sendable, Hashable {
         case GroupResource(group: "", resource: "services"):
             result.insert(["status", "loadBalancer"])
         case GroupResource(group: "", resource: "nodes"):
-            result.formUnion([["status", "daemonEndpoints"], ["status", "daemonEndpoints", "kubeletEndpoint"],
-                              ["status", "nodeInfo"]])
+            result.formUnion([
+                ["status", "daemonEndpoints"], ["status", "daemonEndpoints", "kubeletEndpoint"],
+                ["status", "nodeInfo"],
+            ])
         case GroupResource(group: "", resource: "events"):
             result.formUnion([["involvedObject"], ["source"]])
         case GroupResource(group: "rbac.authorization.k8s.io", resource: "rolebindings"),

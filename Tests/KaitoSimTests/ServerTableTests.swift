@@ -78,7 +78,19 @@ struct ServerTableTests {
             let leases = try await http.get(
                 "/apis/coordination.k8s.io/v1/namespaces/default/leases", accept: Self.tableAccept
             ).json
-            #expect(leases["columnDefinitions"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["Name", "Age"])
+            #expect(
+                leases["columnDefinitions"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
+                    == ["Name", "Holder", "Age"])
+            #expect(leases["rows"]?.arrayValue?.first?["cells"]?.arrayValue?.prefix(2) == ["lock", "<unknown>"])
+
+            // LimitRanges print as the default table convertor does: Name and Created At.
+            _ = try await http.send(
+                .post, "/api/v1/namespaces/default/limitranges",
+                json: ["apiVersion": "v1", "kind": "LimitRange", "metadata": ["name": "t"], "spec": ["limits": []]])
+            let templates = try await http.get("/api/v1/namespaces/default/limitranges", accept: Self.tableAccept).json
+            #expect(
+                templates["columnDefinitions"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
+                    == ["Name", "Created At"])
 
             let plain = try await http.get("/api/v1/nodes", accept: "application/json")
             #expect(plain.json["kind"] == "NodeList")

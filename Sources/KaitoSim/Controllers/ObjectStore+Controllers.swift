@@ -26,6 +26,7 @@ extension ObjectStore {
     /// (a `default` ServiceAccount in each active namespace, without token Secrets as since v1.24) and the root-CA
     /// publisher (a `kube-root-ca.crt` ConfigMap with `ca.crt`, restored when changed or deleted).
     mutating func bootstrapNamespaces(_ actions: inout [GarbageCollectionAction]) {
+        guard configuration.namespaceBootstrapControllers else { return }
         let caPEM = configuration.clusterCAPEM ?? Self.placeholderClusterCA
         for key in allKeys(of: Self.namespaces) {
             guard let namespace = stored(key), ObjectAccessor(namespace.object).deletionTimestamp == nil else {
@@ -71,8 +72,7 @@ extension ObjectStore {
 
     /// Creates an object as a controller does (through the normal create path, attributed to
     /// kube-controller-manager); one that already exists or is refused is left alone.
-    mutating func controllerCreate(_ key: ObjectKey, object: JSONValue, into actions: inout [GarbageCollectionAction])
-    {
+    mutating func controllerCreate(_ key: ObjectKey, object: JSONValue, into actions: inout [GarbageCollectionAction]) {
         guard let descriptor = anyDescriptor(key.resource) else { return }
         let saved = request
         request = RequestScope(fieldValidation: .ignore)
@@ -82,7 +82,8 @@ extension ObjectStore {
                 descriptor.groupVersionResource, namespace: key.namespace.isEmpty ? nil : key.namespace, body: object,
                 attribution: .update(manager: Self.garbageCollectorManager))) != nil
         else { return }
-        actions.append(GarbageCollectionAction(kind: .created, resource: key.resource, namespace: key.namespace, name: key.name))
+        actions.append(
+            GarbageCollectionAction(kind: .created, resource: key.resource, namespace: key.namespace, name: key.name))
     }
 }
 
@@ -105,10 +106,16 @@ extension ObjectStore {
                 body: binding, attribution: .update(manager: "kube-apiserver"))
         }
         for (name, value, description) in [
-            ("system-cluster-critical", 2_000_000_000, "Used for system critical pods that must run in the cluster, "
-                + "but can be moved to another node if necessary."),
-            ("system-node-critical", 2_000_001_000, "Used for system critical pods that must not be moved from "
-                + "their current node."),
+            (
+                "system-cluster-critical", 2_000_000_000,
+                "Used for system critical pods that must run in the cluster, "
+                    + "but can be moved to another node if necessary."
+            ),
+            (
+                "system-node-critical", 2_000_001_000,
+                "Used for system critical pods that must not be moved from "
+                    + "their current node."
+            ),
         ] {
             _ = try? create(
                 GroupVersionResource(group: "scheduling.k8s.io", version: "v1", resource: "priorityclasses"),

@@ -94,14 +94,21 @@ enum BootstrapPolicy {
             clusterRole(
                 "system:basic-user",
                 rules: [
-                    rule(["create"], groups: ["authorization.k8s.io"],
-                         resources: ["selfsubjectaccessreviews", "selfsubjectrulesreviews"]),
+                    rule(
+                        ["create"], groups: ["authorization.k8s.io"],
+                        resources: ["selfsubjectaccessreviews", "selfsubjectrulesreviews"]),
                     rule(["create"], groups: ["authentication.k8s.io"], resources: ["selfsubjectreviews"]),
                 ]),
             clusterRole(
                 "system:monitoring",
-                rules: [rule(["get"], urls: ["/healthz", "/healthz/*", "/livez", "/livez/*", "/metrics",
-                                             "/metrics/slis", "/readyz", "/readyz/*"])]),
+                rules: [
+                    rule(
+                        ["get"],
+                        urls: [
+                            "/healthz", "/healthz/*", "/livez", "/livez/*", "/metrics",
+                            "/metrics/slis", "/readyz", "/readyz/*",
+                        ])
+                ]),
             clusterRole(
                 "system:auth-delegator",
                 rules: [
@@ -112,8 +119,10 @@ enum BootstrapPolicy {
                 "system:service-account-issuer-discovery",
                 rules: [rule(["get"], urls: ["/.well-known/openid-configuration", "/openid/v1/jwks"])]),
             clusterRole("admin", aggregatedFrom: "admin"),
-            clusterRole("edit", aggregatedFrom: "edit", labels: ["rbac.authorization.k8s.io/aggregate-to-admin": "true"]),
-            clusterRole("view", aggregatedFrom: "view", labels: ["rbac.authorization.k8s.io/aggregate-to-edit": "true"]),
+            clusterRole(
+                "edit", aggregatedFrom: "edit", labels: ["rbac.authorization.k8s.io/aggregate-to-admin": "true"]),
+            clusterRole(
+                "view", aggregatedFrom: "view", labels: ["rbac.authorization.k8s.io/aggregate-to-edit": "true"]),
             clusterRole(
                 "system:aggregate-to-admin", rules: adminRules,
                 labels: ["rbac.authorization.k8s.io/aggregate-to-admin": "true"]),

@@ -283,7 +283,8 @@ struct ResourceHandler {
         let options = WatchOptions(
             labelSelector: query["labelSelector"], fieldSelector: fieldSelector,
             resourceVersion: query["resourceVersion"], allowBookmarks: query.flag("allowWatchBookmarks"),
-            timeoutSeconds: timeout, sendInitialEvents: query["sendInitialEvents"].map { _ in query.flag("sendInitialEvents") },
+            timeoutSeconds: timeout,
+            sendInitialEvents: query["sendInitialEvents"].map { _ in query.flag("sendInitialEvents") },
             resourceVersionMatch: query["resourceVersionMatch"])
         let stream = try await store.watch(resource, namespace: namespace, options: options)
         let tableVersion = Tables.requestedVersion(accept: request.headers[.accept])

@@ -31,7 +31,8 @@ struct SubresourceHandler {
             throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")
         }
         let manager =
-            HTTPMessages.fieldManager(query: query, userAgent: request.headers[.userAgent]) ?? ObjectStore.defaultManager
+            HTTPMessages.fieldManager(query: query, userAgent: request.headers[.userAgent])
+            ?? ObjectStore.defaultManager
         switch subresource.name {
         case "binding":
             let binding = try HTTPMessages.decodeObject(try await body(), contentType: request.headers[.contentType])
@@ -97,7 +98,8 @@ struct SubresourceHandler {
             if containers.count > 1 {
                 throw APIError.badRequest(
                     "a container name must be specified for pod \(name), choose one of: [\(containers.joined(separator: " "))]"
-                        + (initContainers.isEmpty ? "" : " or one of the init containers: [\(initContainers.joined(separator: " "))]"))
+                        + (initContainers.isEmpty
+                            ? "" : " or one of the init containers: [\(initContainers.joined(separator: " "))]"))
             }
             return
         }
@@ -113,7 +115,8 @@ struct SubresourceHandler {
         let resource = resource
         switch verb {
         case "get":
-            return HTTPMessages.json(try await store.withState { try $0.scale(resource, namespace: namespace, name: name) })
+            return HTTPMessages.json(
+                try await store.withState { try $0.scale(resource, namespace: namespace, name: name) })
         case "update":
             let scale = try HTTPMessages.decodeObject(try await body(), contentType: request.headers[.contentType])
             let updated = try await store.performWrite {

@@ -5,8 +5,8 @@ import KaitoCore
 /// `Accept: application/json;as=Table;v=v1;g=meta.k8s.io`.
 ///
 /// Custom resources get a Name column and their CRD's `additionalPrinterColumns` (or Name and Age when it has
-/// none), as the apiextensions server prints them. A few built-in kinds get their usual columns; the others get
-/// Name and Age.
+/// none), as the apiextensions server prints them. Built-in kinds get the columns of the API server's printers
+/// (see `Tables+Builtins.swift`); kinds without one get Name and Created At.
 enum Tables {
     /// What the rows carry in `object` (`includeObject`).
     enum IncludeObject: String {
@@ -125,7 +125,8 @@ enum Tables {
                     cell: { object, _ in object["metadata"]?["creationTimestamp"] ?? .null }),
             ]
         default:
-            return [nameColumn, ageColumn]
+            // Kinds the API server has no printer for get its default table convertor's Name and Created At.
+            return builtinColumns(for: descriptor) ?? [nameColumn, createdAtColumn]
         }
     }
 
@@ -254,6 +255,22 @@ enum Tables {
         Column(
             name: "Node", type: "string", description: "The node the pod is assigned to", priority: 1,
             cell: { object, _ in object["spec"]?["nodeName"] ?? "<none>" }),
+        Column(
+            name: "Nominated Node", type: "string", description: "The nominated node of the pod", priority: 1,
+            cell: { object, _ in object["status"]?["nominatedNodeName"] ?? "<none>" }),
+        Column(
+            name: "Readiness Gates", type: "string", description: "The readiness gates of the pod", priority: 1,
+            cell: { object, _ in
+                let gates = (object["spec"]?["readinessGates"]?.arrayValue ?? []).compactMap {
+                    $0["conditionType"]?.stringValue
+                }
+                guard !gates.isEmpty else { return "<none>" }
+                let conditions = object["status"]?["conditions"]?.arrayValue ?? []
+                let ready = gates.filter { gate in
+                    conditions.contains { $0["type"]?.stringValue == gate && $0["status"]?.stringValue == "True" }
+                }
+                return .string("\(ready.count)/\(gates.count)")
+            }),
     ]
 
     private static func podStatus(_ pod: JSONValue) -> String {
@@ -265,25 +282,26 @@ enum Tables {
         return pod["status"]?["reason"]?.stringValue ?? pod["status"]?["phase"]?.stringValue ?? "Unknown"
     }
 
-    private static let deploymentColumns: [Column] = [
-        nameColumn,
-        Column(
-            name: "Ready", type: "string", description: "Number of the pod with ready state",
-            cell: { object, _ in
-                .string("\(integer(object["status"]?["readyReplicas"]))/\(integer(object["spec"]?["replicas"]))")
-            }),
-        Column(
-            name: "Up-to-date", type: "integer",
-            description: "Total number of non-terminated pods targeted by this "
-                + "deployment that have the desired template spec.",
-            cell: { object, _ in .integer(integer(object["status"]?["updatedReplicas"])) }),
-        Column(
-            name: "Available", type: "integer",
-            description: "Total number of available pods (ready for at least "
-                + "minReadySeconds) targeted by this deployment.",
-            cell: { object, _ in .integer(integer(object["status"]?["availableReplicas"])) }),
-        ageColumn,
-    ]
+    private static let deploymentColumns: [Column] =
+        [
+            nameColumn,
+            Column(
+                name: "Ready", type: "string", description: "Number of the pod with ready state",
+                cell: { object, _ in
+                    .string("\(integer(object["status"]?["readyReplicas"]))/\(integer(object["spec"]?["replicas"]))")
+                }),
+            Column(
+                name: "Up-to-date", type: "integer",
+                description: "Total number of non-terminated pods targeted by this "
+                    + "deployment that have the desired template spec.",
+                cell: { object, _ in .integer(integer(object["status"]?["updatedReplicas"])) }),
+            Column(
+                name: "Available", type: "integer",
+                description: "Total number of available pods (ready for at least "
+                    + "minReadySeconds) targeted by this deployment.",
+                cell: { object, _ in .integer(integer(object["status"]?["availableReplicas"])) }),
+            ageColumn,
+        ] + templateColumns(selector: true)
 
     private static func integer(_ value: JSONValue?) -> Int64 {
         switch value {

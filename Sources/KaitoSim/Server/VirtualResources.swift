@@ -208,7 +208,9 @@ extension APIStore {
         var nonResourceRules: [JSONValue] = []
         for rule in rules {
             if rule["nonResourceURLs"] != nil {
-                nonResourceRules.append(["verbs": rule["verbs"] ?? [], "nonResourceURLs": rule["nonResourceURLs"] ?? []])
+                nonResourceRules.append([
+                    "verbs": rule["verbs"] ?? [], "nonResourceURLs": rule["nonResourceURLs"] ?? [],
+                ])
             } else {
                 var entry: [String: JSONValue] = [
                     "verbs": rule["verbs"] ?? [], "apiGroups": rule["apiGroups"] ?? [],

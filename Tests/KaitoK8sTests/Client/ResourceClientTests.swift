@@ -208,7 +208,7 @@ struct ResourceClientTests {
 
     @Test("A continue token that expires mid-list restarts the list once, unpaged, and returns every object")
     func expiredContinueTokenRestarts() async throws {
-        var storeConfiguration = APIStore.Configuration()
+        var storeConfiguration = APIStore.Configuration(namespaceBootstrapControllers: false)
         storeConfiguration.eventWindow = 5
         try await SimCluster.run(storeConfiguration: storeConfiguration) { cluster in
             let store = cluster.store

@@ -210,7 +210,8 @@ struct InformerTests {
     func relistAfterGone() async throws {
         let gate = WatchGate()
         try await SimCluster.run(
-            storeConfiguration: APIStore.Configuration(eventWindow: 10), configure: { $0.faults = gate }
+            storeConfiguration: APIStore.Configuration(eventWindow: 10, namespaceBootstrapControllers: false),
+            configure: { $0.faults = gate }
         ) {
             cluster in
             let store = cluster.store

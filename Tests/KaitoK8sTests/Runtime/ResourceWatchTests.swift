@@ -125,7 +125,8 @@ struct ResourceWatchTests {
     func goneAfterWindow() async throws {
         let gate = WatchGate()
         try await SimCluster.run(
-            storeConfiguration: APIStore.Configuration(eventWindow: 5), configure: { $0.faults = gate }
+            storeConfiguration: APIStore.Configuration(eventWindow: 5, namespaceBootstrapControllers: false),
+            configure: { $0.faults = gate }
         ) {
             cluster in
             let store = cluster.store

@@ -33,7 +33,8 @@ struct SimCluster: Sendable {
     static func run<T: Sendable>(
         tls: Bool = false,
         verifyClientCertificates: Bool = false,
-        storeConfiguration: APIStore.Configuration = APIStore.Configuration(),
+        // The client tests count a namespace's ConfigMaps: no root-CA publisher, as with envtest's API server.
+        storeConfiguration: APIStore.Configuration = APIStore.Configuration(namespaceBootstrapControllers: false),
         configure: (inout SimServer.Configuration) -> Void = { _ in },
         _ body: (SimCluster) async throws -> T
     ) async throws -> T {
