@@ -26,7 +26,8 @@ extension ObjectStore {
         if key.resource == Self.namespaces, Self.undeletableNamespaces.contains(name) {
             throw APIError.forbidden(Self.namespaces, name: name, detail: "this namespace may not be deleted")
         }
-        return deleteObject(key, descriptor: descriptor, policy: options.propagationPolicy)
+        return deleteObject(
+            key, descriptor: descriptor, policy: options.propagationPolicy, gracePeriod: options.gracePeriodSeconds)
     }
 
     mutating func deleteCollection(
@@ -41,16 +42,24 @@ extension ObjectStore {
             if let namespaceFilter, key.namespace != namespaceFilter { continue }
             guard let stored = stored(key), selection.matches(stored.object) else { continue }
             if key.resource == Self.namespaces, Self.undeletableNamespaces.contains(key.name) { continue }
-            results.append(deleteObject(key, descriptor: descriptor, policy: deleteOptions.propagationPolicy))
+            results.append(
+                deleteObject(
+                    key, descriptor: descriptor, policy: deleteOptions.propagationPolicy,
+                    gracePeriod: deleteOptions.gracePeriodSeconds))
         }
         return results
     }
 
-    /// Deletes an object: removes it at once, or (with finalizers, foreground or orphan propagation, or the
-    /// namespace and CRD cleanups) marks it with `deletionTimestamp` and keeps it.
-    mutating func deleteObject(_ key: ObjectKey, descriptor: ResourceDescriptor?, policy: PropagationPolicy?)
-        -> DeleteResult
-    {
+    /// Deletes an object: removes it at once, or (with finalizers, foreground or orphan propagation, the
+    /// namespace and CRD cleanups, or a graceful Pod deletion) marks it with `deletionTimestamp` and keeps it.
+    ///
+    /// A Pod bound to a node and not finished is deleted gracefully, as the pod strategy does: `deletionTimestamp`
+    /// is set `gracePeriod` (else the pod's `terminationGracePeriodSeconds`, 30 by default) seconds ahead, with
+    /// `deletionGracePeriodSeconds`, and the kubelet deletes it for good (grace 0) once its containers stopped; a
+    /// later delete may only shorten the period. Unbound and finished pods, and every other kind, go at once.
+    mutating func deleteObject(
+        _ key: ObjectKey, descriptor: ResourceDescriptor?, policy: PropagationPolicy?, gracePeriod: Int64? = nil
+    ) -> DeleteResult {
         guard let existing = stored(key) else {
             return .deleted(output([:], descriptor))
         }
@@ -83,19 +92,48 @@ extension ObjectStore {
             document.setValue("Terminating", at: ["status", "phase"])
             accessor.object = document.objectValue ?? accessor.object
         }
-        if accessor.finalizers.isEmpty, !Self.hasBlockingSpecFinalizers(accessor.object, key: key) {
+        let grace = key.resource == Self.pods ? Self.podGracePeriod(existing.object, requested: gracePeriod) : 0
+        if grace > 0 {
+            let deadline = RFC3339.string(from: clock.now().addingTimeInterval(TimeInterval(grace)))
+            let current: Int64? = {
+                if case .integer(let seconds)? = accessor.metadata["deletionGracePeriodSeconds"] { return seconds }
+                return nil
+            }()
+            if accessor.deletionTimestamp == nil {
+                accessor.setString("deletionTimestamp", deadline)
+                accessor.metadata["deletionGracePeriodSeconds"] = .integer(grace)
+                if let generation = accessor.generation { accessor.metadata["generation"] = .integer(generation + 1) }
+            } else if let current, grace < current {
+                accessor.setString("deletionTimestamp", deadline)
+                accessor.metadata["deletionGracePeriodSeconds"] = .integer(grace)
+            }
+        } else if accessor.finalizers.isEmpty, !Self.hasBlockingSpecFinalizers(accessor.object, key: key) {
             return .deleted(output(remove(key) ?? existing.object, descriptor))
         }
         if accessor.deletionTimestamp == nil {
             accessor.setString("deletionTimestamp", timestamp)
             accessor.metadata["deletionGracePeriodSeconds"] = .integer(0)
             if let generation = accessor.generation { accessor.metadata["generation"] = .integer(generation + 1) }
+        } else if grace == 0, key.resource == Self.pods, accessor.finalizers.isEmpty {
+            // A pod whose graceful deletion is cut short (grace 0, the kubelet's final delete) goes now.
+            return .deleted(output(remove(key) ?? existing.object, descriptor))
         }
         if Self.sameContent(existing.object, accessor.object) {
             return .pending(output(existing.object, descriptor))
         }
         let final = put(key, object: accessor.object, managers: existing.managers)
         return .pending(output(final, descriptor))
+    }
+
+    /// The grace period of a pod deletion: 0 for a pod that is not bound to a node or has finished, else the
+    /// requested period or the pod's `terminationGracePeriodSeconds` (30 by default).
+    static func podGracePeriod(_ pod: [String: JSONValue], requested: Int64?) -> Int64 {
+        let document = JSONValue.object(pod)
+        if (document["spec"]?["nodeName"]?.stringValue ?? "").isEmpty { return 0 }
+        if ["Succeeded", "Failed"].contains(document["status"]?["phase"]?.stringValue ?? "") { return 0 }
+        if let requested { return requested }
+        if case .integer(let seconds)? = document["spec"]?["terminationGracePeriodSeconds"] { return max(0, seconds) }
+        return 30
     }
 
     // MARK: - Garbage collection

@@ -115,14 +115,19 @@ public struct DeleteOptions: Sendable, Hashable {
     /// Delete only if the object still has this resourceVersion.
     public var preconditionResourceVersion: String?
 
+    /// Seconds a graceful deletion (of a Pod bound to a node) waits for the kubelet; `0` deletes at once, `nil`
+    /// uses the pod's `terminationGracePeriodSeconds`. Other kinds ignore it.
+    public var gracePeriodSeconds: Int64?
+
     /// Creates options.
     public init(
         propagationPolicy: PropagationPolicy? = nil, preconditionUID: String? = nil,
-        preconditionResourceVersion: String? = nil
+        preconditionResourceVersion: String? = nil, gracePeriodSeconds: Int64? = nil
     ) {
         self.propagationPolicy = propagationPolicy
         self.preconditionUID = preconditionUID
         self.preconditionResourceVersion = preconditionResourceVersion
+        self.gracePeriodSeconds = gracePeriodSeconds
     }
 
     /// Reads a `DeleteOptions` request body: `propagationPolicy`, the deprecated `orphanDependents` and
@@ -144,6 +149,26 @@ public struct DeleteOptions: Sendable, Hashable {
             propagationPolicy = parsed
         } else if case .bool(let orphan)? = body["orphanDependents"] {
             propagationPolicy = orphan ? .orphan : .background
+        }
+        switch body["gracePeriodSeconds"] {
+        case .integer(let seconds)?:
+            guard seconds >= 0 else {
+                throw APIError.invalid(
+                    kind: "DeleteOptions", group: "meta.k8s.io", name: "",
+                    errors: [
+                        FieldError(
+                            field: "gracePeriodSeconds", kind: .invalid(.integer(seconds)),
+                            detail: "must be greater than or equal to 0")
+                    ])
+            }
+            gracePeriodSeconds = seconds
+        case .string(let text)?:
+            guard let seconds = Int64(text) else {
+                throw APIError.badRequest("invalid value for gracePeriodSeconds: \(text)")
+            }
+            gracePeriodSeconds = max(0, seconds)
+        default:
+            break
         }
         preconditionUID = body["preconditions"]?["uid"]?.stringValue
         preconditionResourceVersion = body["preconditions"]?["resourceVersion"]?.stringValue

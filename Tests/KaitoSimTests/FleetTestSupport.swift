@@ -4,7 +4,6 @@ import Testing
 
 @testable import KaitoSim
 
-
 /// A store with a manual clock and seeded identifiers, and a fleet beside it.
 struct FleetFixture {
     let clock = ManualClock()

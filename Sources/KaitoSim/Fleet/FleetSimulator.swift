@@ -19,7 +19,9 @@ import KaitoCore
 ///    `all requested instance types were unavailable during launch`, and no Node. A claim being deleted has its Node
 ///    deleted, then loses the finalizer; a launched claim whose Node has gone is deleted, and a Node whose claim has
 ///    gone is deleted.
-/// 3. **Pod garbage collection**: pods bound to a Node that no longer exists are deleted.
+/// 3. **Pod garbage collection**: pods bound to a Node that no longer exists are deleted at once (grace 0). A
+///    **kubelet** finishes the graceful deletion of a pod on its Node (the API server only marks it Terminating)
+///    by deleting it with grace 0.
 /// 4. **Workload controllers**: Deployments (pods `NAME-HASH-XXXXX` labelled `pod-template-hash`), StatefulSets (pods
 ///    `NAME-0`, `NAME-1`, … labelled `statefulset.kubernetes.io/pod-name`, created in order or in parallel per
 ///    `podManagementPolicy`) and Jobs (one pod `NAME-XXXXX`) get pods from their templates, with a controller owner
@@ -193,6 +195,7 @@ public actor FleetSimulator {
         await applyWatchFaults()
         await reconcileClaims()
         await collectOrphanedPods()
+        await finishTerminatingPods()
         await reconcileWorkloadPods()
         await schedulePods()
         await startPods()
@@ -312,12 +315,16 @@ extension FleetSimulator {
         }
     }
 
-    /// Deletes an object; one already gone is not an error.
-    func delete(_ resource: GroupVersionResource, _ object: FleetObject, manager: String, why: String) async {
+    /// Deletes an object (a bound pod gracefully unless `gracePeriod` is 0); one already gone is not an error.
+    func delete(
+        _ resource: GroupVersionResource, _ object: FleetObject, manager: String, why: String,
+        gracePeriod: Int64? = nil
+    ) async {
         do {
             _ = try await store.delete(
                 resource, namespace: object.namespace.isEmpty ? nil : object.namespace, name: object.name,
-                options: DeleteOptions(preconditionUID: object.uid.isEmpty ? nil : object.uid))
+                options: DeleteOptions(
+                    preconditionUID: object.uid.isEmpty ? nil : object.uid, gracePeriodSeconds: gracePeriod))
             record("\(manager): deleted \(object.kind) \(object.key) (\(why))")
         } catch let error as APIError where error.code == 404 {
             return

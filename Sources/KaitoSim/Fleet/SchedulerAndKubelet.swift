@@ -11,12 +11,27 @@ extension FleetSimulator {
     /// Deletes pods bound to Nodes that no longer exist, as the pod garbage collector does.
     func collectOrphanedPods() async {
         let nodeNames = Set(await list(FleetResources.nodes).map(\.name))
-        for pod in await list(FleetResources.pods) where !pod.isDeleting {
+        for pod in await list(FleetResources.pods) {
             guard let nodeName = pod["spec", "nodeName"]?.stringValue, !nodeName.isEmpty,
                 !nodeNames.contains(nodeName)
             else { continue }
             await delete(
-                FleetResources.pods, pod, manager: Self.controllerManager, why: "its Node \(nodeName) is gone")
+                FleetResources.pods, pod, manager: Self.controllerManager, why: "its Node \(nodeName) is gone",
+                gracePeriod: 0)
+        }
+    }
+
+    /// The kubelet's side of a graceful pod deletion: once a pod on a Node is marked for deletion, its (simulated)
+    /// containers stop and the kubelet deletes it with grace period 0.
+    func finishTerminatingPods() async {
+        let nodeNames = Set(await list(FleetResources.nodes).map(\.name))
+        for pod in await list(FleetResources.pods) where pod.isDeleting {
+            // A pod kept by finalizers stays Terminating until they are gone; deleting it again changes nothing.
+            guard let nodeName = pod["spec", "nodeName"]?.stringValue, nodeNames.contains(nodeName),
+                (pod["metadata", "finalizers"]?.arrayValue ?? []).isEmpty
+            else { continue }
+            await delete(
+                FleetResources.pods, pod, manager: Self.kubeletManager, why: "its containers stopped", gracePeriod: 0)
         }
     }
 

@@ -369,6 +369,7 @@ struct ResourceHandler {
                 fields["propagationPolicy"] = .string(policy)
             }
             if query["orphanDependents"] != nil { fields["orphanDependents"] = .bool(query.flag("orphanDependents")) }
+            if let grace = query["gracePeriodSeconds"], !grace.isEmpty { fields["gracePeriodSeconds"] = .string(grace) }
             body = .object(fields)
         }
         return (try DeleteOptions(body: body), body["orphanDependents"] == .bool(false))
