@@ -167,7 +167,7 @@ struct CELCostEstimator {
                 cost: cost, size: size(of: argResults[1]).union(size(of: argResults[2])),
                 decl: argResults[1].decl ?? argResults[2].decl)
         case CELOperator.notStrictlyFalse:
-            return Result(cost: argCost)
+            return Result(cost: argCost + .one)
         case CELOperator.equals, CELOperator.notEquals, CELOperator.less, CELOperator.lessEquals,
             CELOperator.greater, CELOperator.greaterEquals:
             let types = args.map { checked.types[$0.id] ?? .dyn }
@@ -194,7 +194,11 @@ struct CELCostEstimator {
                 return Result(cost: argCost + .one)
             }
         case CELOperator.in:
-            return Result(cost: argCost + size(of: argResults[1]))
+            // Membership in a list is linear; in a map it is a lookup.
+            if case .list? = checked.types[args[1].id] {
+                return Result(cost: argCost + size(of: argResults[1]))
+            }
+            return Result(cost: argCost + .one)
         case CELOperator.index, CELOperator.optionalIndex:
             return Result(cost: argCost + .one, decl: argResults[0].decl?.element)
         case CELOperator.optionalSelect:
