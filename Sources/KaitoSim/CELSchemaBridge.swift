@@ -73,7 +73,8 @@ enum CELSchemaBridge {
                 let element = declType(
                     items, isResourceRoot: items["x-kubernetes-embedded-resource"] == .bool(true), name: name + ".@idx")
             else { return nil }
-            let maxItems = integer(schema["maxItems"]).map { UInt64(max(0, $0)) }
+            let maxItems =
+                integer(schema["maxItems"]).map { UInt64(max(0, $0)) }
                 ?? (maxRequestSizeBytes - 2) / (element.minSerializedSize + 1)
             return CELDeclType(type: .list(element.type), maxElements: maxItems, minSerializedSize: 2, element: element)
         case "object":
@@ -85,7 +86,8 @@ enum CELSchemaBridge {
                         isResourceRoot: additionalSchema["x-kubernetes-embedded-resource"] == .bool(true),
                         name: name + ".@elem")
                 else { return nil }
-                let maxProperties = integer(schema["maxProperties"]).map { UInt64(max(0, $0)) }
+                let maxProperties =
+                    integer(schema["maxProperties"]).map { UInt64(max(0, $0)) }
                     ?? (maxRequestSizeBytes - 2) / (element.minSerializedSize + 6)
                 return CELDeclType(
                     type: .map(.string, element.type), maxElements: maxProperties, minSerializedSize: 2,
@@ -186,9 +188,10 @@ enum CELSchemaBridge {
             switch schema["x-kubernetes-list-type"]?.stringValue {
             case "set": kind = .set
             case "map":
-                kind = .map(keys: (schema["x-kubernetes-list-map-keys"]?.arrayValue ?? []).compactMap {
-                    $0.stringValue.flatMap(escape)
-                })
+                kind = .map(
+                    keys: (schema["x-kubernetes-list-map-keys"]?.arrayValue ?? []).compactMap {
+                        $0.stringValue.flatMap(escape)
+                    })
             default: kind = .atomic
             }
             return .list(

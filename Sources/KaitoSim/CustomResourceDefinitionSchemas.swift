@@ -78,7 +78,8 @@ enum CustomResourceDefinitionSchemas {
             if level == .root {
                 errors.append(
                     FieldError(
-                        field: "\(path).additionalProperties", kind: .forbidden, detail: "must not be used at the root"))
+                        field: "\(path).additionalProperties", kind: .forbidden, detail: "must not be used at the root")
+                )
             }
             if additional.objectValue != nil {
                 structuralInvariants(additional, level: .field, path: "\(path).additionalProperties", into: &errors)
@@ -219,10 +220,12 @@ enum CustomResourceDefinitionSchemas {
         for (key, detail) in forbidden where schema[key] != nil {
             errors.append(FieldError(field: "\(path).\(key)", kind: .forbidden, detail: detail))
         }
-        for key in ["nullable", "x-kubernetes-preserve-unknown-fields", "x-kubernetes-embedded-resource",
-            "x-kubernetes-int-or-string"] where schema[key] == .bool(true)
-        {
-            errors.append(FieldError(field: "\(path).\(key)", kind: .forbidden, detail: "must be false to be structural"))
+        for key in [
+            "nullable", "x-kubernetes-preserve-unknown-fields", "x-kubernetes-embedded-resource",
+            "x-kubernetes-int-or-string",
+        ] where schema[key] == .bool(true) {
+            errors.append(
+                FieldError(field: "\(path).\(key)", kind: .forbidden, detail: "must be false to be structural"))
         }
         if schema["properties"]?["metadata"] != nil {
             errors.append(
@@ -279,7 +282,8 @@ enum CustomResourceDefinitionSchemas {
                         field: "\(path).type", kind: .forbidden,
                         detail: "type cannot be set to null, use nullable as an alternative"))
             } else if !validTypes.contains(type) {
-                errors.append(FieldError(field: "\(path).type", kind: .notSupported(.string(type), supported: validTypes)))
+                errors.append(
+                    FieldError(field: "\(path).type", kind: .notSupported(.string(type), supported: validTypes)))
             }
         }
         if schema["default"] != nil, let forbidDefaults {
@@ -323,7 +327,8 @@ enum CustomResourceDefinitionSchemas {
             if isRoot || embedded, ["metadata", "kind", "apiVersion"].contains(name), isRoot {
                 forbid = "in top-level \(name)"
             }
-            openAPIChecks(property, path: "\(path).properties[\(name)]", isRoot: false, forbidDefaults: forbid,
+            openAPIChecks(
+                property, path: "\(path).properties[\(name)]", isRoot: false, forbidDefaults: forbid,
                 into: &errors)
         }
         if let items = schema["items"], items.objectValue != nil {

@@ -62,7 +62,9 @@ enum SchemaRules {
     static let staticEstimatedCostLimit: UInt64 = 10_000_000
     /// `StaticEstimatedCRDCostLimit`.
     static let staticEstimatedCRDCostLimit: UInt64 = 100_000_000
-    static let supportedReasons = ["FieldValueDuplicate", "FieldValueForbidden", "FieldValueInvalid", "FieldValueRequired"]
+    static let supportedReasons = [
+        "FieldValueDuplicate", "FieldValueForbidden", "FieldValueInvalid", "FieldValueRequired",
+    ]
 
     // MARK: - Cache
 
@@ -323,7 +325,8 @@ enum SchemaRules {
                             context.celErrors.append(
                                 FieldError(
                                     field: "\(rulePath).messageExpression", kind: .forbidden,
-                                    detail: costErrorMessage("estimated messageExpression cost", cost,
+                                    detail: costErrorMessage(
+                                        "estimated messageExpression cost", cost,
                                         staticEstimatedCostLimit)))
                         }
                         context.observe("\(rulePath).messageExpression", cost)
@@ -376,7 +379,9 @@ enum SchemaRules {
         let rule = goQuote(raw["rule"]?.stringValue ?? "")
         let message = goQuote(raw["message"]?.stringValue ?? "")
         let messageExpression = goQuote(raw["messageExpression"]?.stringValue ?? "")
-        let reason = raw["reason"]?.stringValue == nil ? "(*apiextensions.FieldValueErrorReason)(nil)"
+        let reason =
+            raw["reason"]?.stringValue == nil
+            ? "(*apiextensions.FieldValueErrorReason)(nil)"
             : "(*apiextensions.FieldValueErrorReason)(0xc000a1b2c0)"
         let fieldPath = goQuote(raw["fieldPath"]?.stringValue ?? "")
         let optional = raw["optionalOldSelf"] == nil ? "(*bool)(nil)" : "(*bool)(0xc000a1b2c8)"

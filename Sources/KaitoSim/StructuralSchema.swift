@@ -59,9 +59,10 @@ enum StructuralSchema {
     /// `apiVersion`, `kind` and `metadata` of the resource root and of embedded resources, and drops `null`s of
     /// fields that are neither `nullable` nor defaulted.
     /// - Parameter pruned: receives the paths of the dropped unknown fields (`resource.bogus`, `a.items[0].x`).
-    static func prune(_ value: JSONValue, schema: JSONValue, isRoot: Bool = true, path: String = "",
-        pruned: inout [String]) -> JSONValue
-    {
+    static func prune(
+        _ value: JSONValue, schema: JSONValue, isRoot: Bool = true, path: String = "",
+        pruned: inout [String]
+    ) -> JSONValue {
         switch value {
         case .object(let members):
             let properties = schema["properties"]?.objectValue ?? [:]
@@ -76,7 +77,8 @@ enum StructuralSchema {
                     if key == "metadata" || properties[key] == nil {
                         result[key] = member
                     } else {
-                        result[key] = prune(member, schema: properties[key] ?? [:], isRoot: false, path: memberPath,
+                        result[key] = prune(
+                            member, schema: properties[key] ?? [:], isRoot: false, path: memberPath,
                             pruned: &pruned)
                     }
                 } else if let property = properties[key] {
@@ -125,7 +127,8 @@ enum StructuralSchema {
                     applyDefaults(&member, schema: property)
                 } else if case .object = schema["additionalProperties"], let additional = schema["additionalProperties"]
                 {
-                    if member == .null, additional["nullable"] != .bool(true), let defaultValue = additional["default"] {
+                    if member == .null, additional["nullable"] != .bool(true), let defaultValue = additional["default"]
+                    {
                         member = defaultValue
                     }
                     applyDefaults(&member, schema: additional)
@@ -138,7 +141,8 @@ enum StructuralSchema {
         case .array(var items):
             guard let itemSchema = schema["items"] else { return }
             for index in items.indices {
-                if items[index] == .null, itemSchema["nullable"] != .bool(true), let defaultValue = itemSchema["default"]
+                if items[index] == .null, itemSchema["nullable"] != .bool(true),
+                    let defaultValue = itemSchema["default"]
                 {
                     items[index] = defaultValue
                 }
@@ -369,9 +373,10 @@ enum StructuralSchema {
         }
     }
 
-    private static func validateJunctions(_ value: JSONValue, schema: JSONValue, path: String,
-        into errors: inout [FieldError])
-    {
+    private static func validateJunctions(
+        _ value: JSONValue, schema: JSONValue, path: String,
+        into errors: inout [FieldError]
+    ) {
         for (offset, sub) in (schema["allOf"]?.arrayValue ?? []).enumerated() {
             _ = offset
             validate(value, schema: sub, path: path, isRoot: false, old: nil, ratcheting: false, into: &errors)
@@ -439,9 +444,10 @@ enum StructuralSchema {
                             && zip(theirs, mine).allSatisfy { $0.0 == $1.0 && $0.1.isSemanticallyEqual(to: $1.1) }
                     }
                     if duplicate {
-                        let rendered = "map[string]interface {}{"
+                        let rendered =
+                            "map[string]interface {}{"
                             + mine.sorted { $0.0 < $1.0 }.map { "\(goQuote($0.0)):\(goValue($0.1))" }
-                                .joined(separator: ", ") + "}"
+                            .joined(separator: ", ") + "}"
                         errors.append(FieldError(field: index(path, offset), kind: .duplicateRendered(rendered)))
                     }
                 }
@@ -495,7 +501,9 @@ enum SchemaFormats {
             return matches(text, "^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$")
         case "hostname":
             return text.utf8.count <= 255
-                && matches(text, "^[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?(\\.[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)*$")
+                && matches(
+                    text,
+                    "^[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?(\\.[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)*$")
         case "email":
             return matches(text, "^[^@\\s]+@[^@\\s]+$")
         case "uri":

@@ -50,7 +50,8 @@ struct CELExpressionTests {
         "dyn(1) == 1.0", "dyn(1u) == 1", "dyn(2.0) == 2u", "dyn(1) != 'a'", "dyn('a') != 1",
         // Lists.
         "[1, 2, 3].size() == 3", "size([]) == 0", "[1, 2] + [3] == [1, 2, 3]", "2 in [1, 2, 3]", "!(4 in [1, 2])",
-        "[1, 2][1] == 2", "l[0] == 3", "[[1], [2]][1][0] == 2", "[] == []", "[[1], [2]] != [[1], [3]]", "[dyn(1), dyn('a')].size() == 2",
+        "[1, 2][1] == 2", "l[0] == 3", "[[1], [2]][1][0] == 2", "[] == []", "[[1], [2]] != [[1], [3]]",
+        "[dyn(1), dyn('a')].size() == 2",
         "l.all(x, x > 0)", "l.exists(x, x == 2)", "l.exists_one(x, x == 1)", "!l.exists_one(x, x > 0)",
         "l.map(x, x * 2) == [6, 2, 4]", "l.map(x, x > 1, x * 10) == [30, 20]", "l.filter(x, x > 1) == [3, 2]",
         "[].all(x, x > 0)", "![].exists(x, x > 0)", "[1, 2, 3].all(x, x < 10) && [1].exists(x, x == 1)",
@@ -83,7 +84,8 @@ struct CELExpressionTests {
         // Timestamps and durations.
         "timestamp('2024-03-05T10:20:30Z').getFullYear() == 2024", "timestamp('2024-03-05T10:20:30Z').getMonth() == 2",
         "timestamp('2024-03-05T10:20:30Z').getDate() == 5", "timestamp('2024-03-05T10:20:30Z').getDayOfMonth() == 4",
-        "timestamp('2024-03-05T10:20:30Z').getDayOfYear() == 64", "timestamp('2024-03-05T10:20:30Z').getDayOfWeek() == 2",
+        "timestamp('2024-03-05T10:20:30Z').getDayOfYear() == 64",
+        "timestamp('2024-03-05T10:20:30Z').getDayOfWeek() == 2",
         "timestamp('2024-03-05T10:20:30Z').getHours() == 10", "timestamp('2024-03-05T10:20:30Z').getMinutes() == 20",
         "timestamp('2024-03-05T10:20:30.250Z').getMilliseconds() == 250",
         "timestamp('2024-03-05T10:20:30Z').getSeconds() == 30",
@@ -98,50 +100,61 @@ struct CELExpressionTests {
         "timestamp('2024-01-01T00:00:00Z') < timestamp('2024-01-02T00:00:00Z')",
         // Optionals.
         "optional.of(1).hasValue()", "!optional.none().hasValue()", "optional.of(1).value() == 1",
-        "optional.none().orValue(5) == 5", "optional.of(2).orValue(5) == 2", "optional.none().or(optional.of(3)).value() == 3",
+        "optional.none().orValue(5) == 5", "optional.of(2).orValue(5) == 2",
+        "optional.none().or(optional.of(3)).value() == 3",
         "optional.ofNonZeroValue(0) == optional.none()", "optional.ofNonZeroValue('x').hasValue()",
         "m.?a.value() == 1", "!m.?z.hasValue()", "m[?'b'].orValue(0) == 2", "l[?5].orValue(9) == 9",
         "l[?0] == optional.of(3)", "[?optional.of(1), ?optional.none(), 2] == [1, 2]",
         "{?'k': optional.none(), 'j': 1} == {'j': 1}", "optional.of(1).optMap(x, x + 1).value() == 2",
-        "optional.none().optMap(x, x + 1) == optional.none()", "optional.of(2).optFlatMap(x, optional.of(x * 3)).value() == 6",
+        "optional.none().optMap(x, x + 1) == optional.none()",
+        "optional.of(2).optFlatMap(x, optional.of(x * 3)).value() == 6",
         "m.?a.orValue(0) + m.?z.orValue(0) == 1",
         // Strings extension (v2).
-        "'hello'.charAt(1) == 'e'", "'hello'.charAt(5) == ''", "'hello'.indexOf('l') == 2", "'hello'.indexOf('l', 3) == 3",
+        "'hello'.charAt(1) == 'e'", "'hello'.charAt(5) == ''", "'hello'.indexOf('l') == 2",
+        "'hello'.indexOf('l', 3) == 3",
         "'hello'.lastIndexOf('l') == 3", "'hello'.lastIndexOf('l', 2) == 2", "'hello'.indexOf('') == 0",
         "'hello'.indexOf('z') == -1", "'HeLLo'.lowerAscii() == 'hello'", "'HeLLo'.upperAscii() == 'HELLO'",
-        "'aaa'.replace('a', 'b') == 'bbb'", "'aaa'.replace('a', 'b', 2) == 'bba'", "'a,b,c'.split(',') == ['a', 'b', 'c']",
+        "'aaa'.replace('a', 'b') == 'bbb'", "'aaa'.replace('a', 'b', 2) == 'bba'",
+        "'a,b,c'.split(',') == ['a', 'b', 'c']",
         "'a,b,c'.split(',', 2) == ['a', 'b,c']", "'abc'.split('') == ['a', 'b', 'c']", "'hello'.substring(1) == 'ello'",
         "'hello'.substring(1, 3) == 'el'", "'  x y  '.trim() == 'x y'", "['a', 'b'].join() == 'ab'",
         "['a', 'b'].join('-') == 'a-b'", "[].join(',') == ''", "strings.quote('a\"b') == '\"a\\\\\"b\"'",
         "'%s is %d years'.format(['Ann', 30]) == 'Ann is 30 years'", "'%.2f'.format([3.14159]) == '3.14'",
-        "'%x'.format([255]) == 'ff'", "'%X'.format([255]) == 'FF'", "'%o'.format([8]) == '10'", "'%b'.format([5]) == '101'",
+        "'%x'.format([255]) == 'ff'", "'%X'.format([255]) == 'FF'", "'%o'.format([8]) == '10'",
+        "'%b'.format([5]) == '101'",
         "'%s'.format([[1, 2]]) == '[1, 2]'", "'100%%'.format([]) == '100%'", "'%e'.format([1234.5]) == '1.234500e+03'",
         // Sets extension.
         "sets.contains([1, 2, 3], [2, 3])", "!sets.contains([1], [2])", "sets.equivalent([1, 2], [2, 1, 1])",
         "sets.intersects([1, 2], [2, 5])", "!sets.intersects([1], [])",
         // Regex library.
-        "'abc123def'.find('[0-9]+') == '123'", "'abc'.find('[0-9]+') == ''", "'a1b2c3'.findAll('[0-9]') == ['1', '2', '3']",
+        "'abc123def'.find('[0-9]+') == '123'", "'abc'.find('[0-9]+') == ''",
+        "'a1b2c3'.findAll('[0-9]') == ['1', '2', '3']",
         "'a1b2c3'.findAll('[0-9]', 2) == ['1', '2']", "'node.kubernetes.io/x'.find('^([^/]+)') == 'node.kubernetes.io'",
         "'x'.matches('(?i)X')", "'ab'.matches('^(?P<first>a)b$')",
         // Quantity library.
-        "quantity('1Gi') == quantity('1024Mi')", "quantity('1k').asInteger() == 1000", "quantity('500m').isInteger() == false",
+        "quantity('1Gi') == quantity('1024Mi')", "quantity('1k').asInteger() == 1000",
+        "quantity('500m').isInteger() == false",
         "quantity('1.5').asApproximateFloat() == 1.5", "quantity('2').isGreaterThan(quantity('1'))",
         "quantity('1').isLessThan(quantity('2'))", "quantity('1').compareTo(quantity('1000m')) == 0",
         "quantity('1').add(quantity('1')) == quantity('2')", "quantity('1').add(2) == quantity('3')",
-        "quantity('3').sub(1) == quantity('2')", "quantity('-1').sign() == -1", "isQuantity('10Mi')", "!isQuantity('ten')",
+        "quantity('3').sub(1) == quantity('2')", "quantity('-1').sign() == -1", "isQuantity('10Mi')",
+        "!isQuantity('ten')",
         "quantity('1e3').asInteger() == 1000", "quantity('1Ki').asInteger() == 1024",
         // URL library.
         "url('https://example.com:8080/path?x=1&x=2').getScheme() == 'https'",
         "url('https://example.com:8080/path').getHost() == 'example.com:8080'",
         "url('https://example.com:8080/path').getHostname() == 'example.com'",
-        "url('https://example.com:8080/path').getPort() == '8080'", "url('https://example.com/a/b').getEscapedPath() == '/a/b'",
+        "url('https://example.com:8080/path').getPort() == '8080'",
+        "url('https://example.com/a/b').getEscapedPath() == '/a/b'",
         "url('https://example.com/?x=1&x=2&y=').getQuery() == {'x': ['1', '2'], 'y': ['']}",
         "url('https://[::1]:80/').getHostname() == '::1'", "isURL('https://example.com')", "!isURL('not a url')",
         "isURL('/relative/path')",
         // IP and CIDR libraries.
-        "ip('10.0.0.1').family() == 4", "ip('::1').family() == 6", "ip('127.0.0.1').isLoopback()", "ip('::1').isLoopback()",
+        "ip('10.0.0.1').family() == 4", "ip('::1').family() == 6", "ip('127.0.0.1').isLoopback()",
+        "ip('::1').isLoopback()",
         "ip('0.0.0.0').isUnspecified()", "ip('169.254.1.1').isLinkLocalUnicast()", "ip('fe80::1').isLinkLocalUnicast()",
-        "ip('224.0.0.1').isLinkLocalMulticast()", "ip('8.8.8.8').isGlobalUnicast()", "!ip('127.0.0.1').isGlobalUnicast()",
+        "ip('224.0.0.1').isLinkLocalMulticast()", "ip('8.8.8.8').isGlobalUnicast()",
+        "!ip('127.0.0.1').isGlobalUnicast()",
         "string(ip('2001:db8::1')) == '2001:db8::1'", "ip.isCanonical('10.0.0.1')", "!ip.isCanonical('2001:DB8::1')",
         "ip('10.0.0.1') == ip('10.0.0.1')", "isIP('1.2.3.4')", "!isIP('1.2.3')", "!isIP('01.2.3.4')",
         "cidr('10.0.0.0/8').containsIP(ip('10.1.2.3'))", "cidr('10.0.0.0/8').containsIP('10.1.2.3')",
@@ -166,21 +179,28 @@ struct CELExpressionTests {
         ("9223372036854775807 + 1 > 0", "integer overflow"), ("-9223372036854775808 - 1 < 0", "integer overflow"),
         ("9223372036854775807 * 2 > 0", "integer overflow"), ("-(-9223372036854775808) > 0", "integer overflow"),
         ("0u - 1u == 0u", "unsigned integer overflow"), ("int(1e19) > 0", "integer overflow"),
-        ("uint(-1) > 0u", "unsigned integer overflow"), ("m.z == 1", "no such key: z"), ("m['z'] == 1", "no such key: z"),
+        ("uint(-1) > 0u", "unsigned integer overflow"), ("m.z == 1", "no such key: z"),
+        ("m['z'] == 1", "no such key: z"),
         ("l[5] == 0", "index out of bounds: 5"), ("l[-1] == 0", "index out of bounds: -1"),
         ("int('x') == 0", "strconv.ParseInt: parsing \"x\": invalid syntax"),
         ("bool('yes')", "type conversion error from 'string' to 'bool'"),
         ("d > 1", "no such overload"), ("dyn(1) + dyn('a') == 1", "no such overload"),
-        ("'hello'.charAt(9) == ''", "index out of range: 9"), ("'hello'.substring(3, 1) == ''",
-            "invalid substring range. start: 3, end: 1"),
-        ("[].min() == 0", "min(list) called on empty list"), ("optional.none().value() == 1", "optional.none() dereference"),
+        ("'hello'.charAt(9) == ''", "index out of range: 9"),
+        (
+            "'hello'.substring(3, 1) == ''",
+            "invalid substring range. start: 3, end: 1"
+        ),
+        ("[].min() == 0", "min(list) called on empty list"),
+        ("optional.none().value() == 1", "optional.none() dereference"),
         ("quantity('1.5').asInteger() == 1", "cannot convert value to integer"),
         ("quantity('x') == quantity('1')", CELQuantity.formatError),
         ("{'a': 1, 'a': 2}.a == 1", "Failed with repeated key"),
         ("false || 1 / 0 == 1", "division by zero"), ("true && 1 / 0 == 1", "division by zero"),
         ("l.all(x, 10 / (x - 1) > 0)", "division by zero"),
-        ("timestamp('9999-12-31T00:00:00Z') + duration('48h') > timestamp('2024-01-01T00:00:00Z')",
-            "timestamp overflow"),
+        (
+            "timestamp('9999-12-31T00:00:00Z') + duration('48h') > timestamp('2024-01-01T00:00:00Z')",
+            "timestamp overflow"
+        ),
     ]
 
     @Test("Runtime errors", arguments: runtimeErrors)
@@ -197,37 +217,87 @@ struct CELExpressionTests {
 
     /// Expressions that fail to compile, with cel-go's rendering.
     static let compileErrors: [(String, String)] = [
-        ("1 == 'a'", "ERROR: <input>:1:3: found no matching overload for '_==_' applied to '(int, string)'\n | 1 == 'a'\n | ..^"),
+        (
+            "1 == 'a'",
+            "ERROR: <input>:1:3: found no matching overload for '_==_' applied to '(int, string)'\n | 1 == 'a'\n | ..^"
+        ),
         ("x > 1", "ERROR: <input>:1:1: undeclared reference to 'x' (in container '')\n | x > 1\n | ^"),
         ("s.nope()", "ERROR: <input>:1:7: undeclared reference to 'nope' (in container '')\n | s.nope()\n | ......^"),
-        ("'a'.reverse() == 'a'",
-            "ERROR: <input>:1:12: undeclared reference to 'reverse' (in container '')\n | 'a'.reverse() == 'a'\n | ...........^"),
-        ("'abc'.size(1)", "ERROR: <input>:1:11: found no matching overload for 'size' applied to 'string.(int)'\n | 'abc'.size(1)\n | ..........^"),
-        ("i + 1.0 > 0", "ERROR: <input>:1:3: found no matching overload for '_+_' applied to '(int, double)'\n | i + 1.0 > 0\n | ..^"),
-        ("[1, 'a'].size() == 2", "ERROR: <input>:1:5: expected type 'int' but found 'string'\n | [1, 'a'].size() == 2\n | ....^"),
-        ("1 +", "ERROR: <input>:1:4: Syntax error: mismatched input '<EOF>' expecting {'[', '{', '(', '.', '-', '!', 'true', 'false', 'null', NUM_FLOAT, NUM_INT, NUM_UINT, STRING, BYTES, IDENTIFIER}\n | 1 +\n | ...^"),
-        ("object.x in [1, 2, ", "ERROR: <input>:1:20: Syntax error: missing ']' at '<EOF>'\n | object.x in [1, 2, \n | ...................^"),
+        (
+            "'a'.reverse() == 'a'",
+            "ERROR: <input>:1:12: undeclared reference to 'reverse' (in container '')\n | 'a'.reverse() == 'a'\n"
+                + " | ...........^"
+        ),
+        (
+            "'abc'.size(1)",
+            "ERROR: <input>:1:11: found no matching overload for 'size' applied to 'string.(int)'\n |"
+                + " 'abc'.size(1)\n | ..........^"
+        ),
+        (
+            "i + 1.0 > 0",
+            "ERROR: <input>:1:3: found no matching overload for '_+_' applied to '(int, double)'\n | i + 1.0 >"
+                + " 0\n | ..^"
+        ),
+        (
+            "[1, 'a'].size() == 2",
+            "ERROR: <input>:1:5: expected type 'int' but found 'string'\n | [1, 'a'].size() == 2\n | ....^"
+        ),
+        (
+            "1 +",
+            "ERROR: <input>:1:4: Syntax error: mismatched input '<EOF>' expecting {'[', '{', '(', '.', '-', '!',"
+                + " 'true', 'false', 'null', NUM_FLOAT, NUM_INT, NUM_UINT, STRING, BYTES, IDENTIFIER}\n | 1 +\n | ...^"
+        ),
+        (
+            "object.x in [1, 2, ",
+            "ERROR: <input>:1:20: Syntax error: missing ']' at '<EOF>'\n | object.x in [1, 2, \n | ...................^"
+        ),
         ("(1 + 2", "ERROR: <input>:1:7: Syntax error: missing ')' at '<EOF>'\n | (1 + 2\n | ......^"),
         ("1 2", "ERROR: <input>:1:3: Syntax error: extraneous input '2' expecting <EOF>\n | 1 2\n | ..^"),
         ("a # b", "ERROR: <input>:1:3: Syntax error: token recognition error at: '#'\n | a # b\n | ..^"),
         ("has(1)", "ERROR: <input>:1:5: invalid argument to has() macro\n | has(1)\n | ....^"),
         ("l.all(1, true)", "ERROR: <input>:1:7: argument must be a simple name\n | l.all(1, true)\n | ......^"),
         ("s.matches(')')", "ERROR: <input>:1:11: invalid matches argument\n | s.matches(')')\n | ..........^"),
-        ("duration('bogus') > duration('1s')", "ERROR: <input>:1:10: invalid duration argument\n | duration('bogus') > duration('1s')\n | .........^"),
-        ("format.dns1123Label().validate('a').hasValue()",
-            "ERROR: <input>:1:1: undeclared reference to 'format' (in container '')\n | format.dns1123Label().validate('a').hasValue()\n | ^\n"
-                + "ERROR: <input>:1:20: undeclared reference to 'dns1123Label' (in container '')\n | format.dns1123Label().validate('a').hasValue()\n | ...................^\n"
-                + "ERROR: <input>:1:31: undeclared reference to 'validate' (in container '')\n | format.dns1123Label().validate('a').hasValue()\n | ..............................^"),
-        ("1.size()", "ERROR: <input>:1:7: found no matching overload for 'size' applied to 'int.()'\n | 1.size()\n | ......^"),
+        (
+            "duration('bogus') > duration('1s')",
+            "ERROR: <input>:1:10: invalid duration argument\n | duration('bogus') > duration('1s')\n | .........^"
+        ),
+        (
+            "format.dns1123Label().validate('a').hasValue()",
+            "ERROR: <input>:1:1: undeclared reference to 'format' (in container '')\n |"
+                + " format.dns1123Label().validate('a').hasValue()\n | ^\n"
+                + "ERROR: <input>:1:20: undeclared reference to 'dns1123Label' (in container '')\n |"
+                + " format.dns1123Label().validate('a').hasValue()\n | ...................^\n"
+                + "ERROR: <input>:1:31: undeclared reference to 'validate' (in container '')\n |"
+                + " format.dns1123Label().validate('a').hasValue()\n | ..............................^"
+        ),
+        (
+            "1.size()",
+            "ERROR: <input>:1:7: found no matching overload for 'size' applied to 'int.()'\n | 1.size()\n | ......^"
+        ),
         ("i.foo", "ERROR: <input>:1:2: type 'int' does not support field selection\n | i.foo\n | .^"),
-        ("5.all(x, true)", "ERROR: <input>:1:1: expression of type 'int' cannot be range of a comprehension (must be list, map, or dynamic)\n | 5.all(x, true)\n | ^"),
+        (
+            "5.all(x, true)",
+            "ERROR: <input>:1:1: expression of type 'int' cannot be range of a comprehension (must be list, map,"
+                + " or dynamic)\n | 5.all(x, true)\n | ^"
+        ),
         ("let + 1", "ERROR: <input>:1:1: reserved identifier: let\n | let + 1\n | ^"),
         ("18446744073709551616u > 0u", "ERROR: <input>:1:1: invalid uint literal\n | 18446744073709551616u > 0u\n | ^"),
         ("9223372036854775808 > 0", "ERROR: <input>:1:1: invalid int literal\n | 9223372036854775808 > 0\n | ^"),
-        ("x.y &&\n  z", "ERROR: <input>:1:1: undeclared reference to 'x' (in container '')\n | x.y &&\n | ^\nERROR: <input>:2:3: undeclared reference to 'z' (in container '')\n |   z\n | ..^"),
-        ("m.a == 'x'", "ERROR: <input>:1:5: found no matching overload for '_==_' applied to '(int, string)'\n | m.a == 'x'\n | ....^"),
-        ("timestamp('2024-13-01T00:00:00Z') == timestamp(0)",
-            "ERROR: <input>:1:11: invalid timestamp argument\n | timestamp('2024-13-01T00:00:00Z') == timestamp(0)\n | ..........^"),
+        (
+            "x.y &&\n  z",
+            "ERROR: <input>:1:1: undeclared reference to 'x' (in container '')\n | x.y &&\n | ^\nERROR:"
+                + " <input>:2:3: undeclared reference to 'z' (in container '')\n |   z\n | ..^"
+        ),
+        (
+            "m.a == 'x'",
+            "ERROR: <input>:1:5: found no matching overload for '_==_' applied to '(int, string)'\n | m.a =="
+                + " 'x'\n | ....^"
+        ),
+        (
+            "timestamp('2024-13-01T00:00:00Z') == timestamp(0)",
+            "ERROR: <input>:1:11: invalid timestamp argument\n | timestamp('2024-13-01T00:00:00Z') =="
+                + " timestamp(0)\n | ..........^"
+        ),
     ]
 
     @Test("Compile errors render as cel-go renders them", arguments: compileErrors)
@@ -258,7 +328,8 @@ struct CELExpressionTests {
         let program = try CELProgram("l.all(x, x > 0)", environment: Self.environment)
         let result = try program.evaluate(Self.activation)
         #expect(result.cost > 0)
-        let expensive = try CELProgram("[1, 2, 3, 4, 5].map(x, [1, 2, 3, 4, 5].map(y, x * y)).size() > 0",
+        let expensive = try CELProgram(
+            "[1, 2, 3, 4, 5].map(x, [1, 2, 3, 4, 5].map(y, x * y)).size() > 0",
             environment: Self.environment)
         #expect(throws: CELRuntimeError("operation cancelled: actual cost limit exceeded")) {
             _ = try expensive.evaluate([:], costLimit: 20)

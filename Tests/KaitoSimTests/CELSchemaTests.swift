@@ -37,8 +37,10 @@ struct CELSchemaTests {
             "items": ["type": "array", "items": ["type": "string"]],
             "port": ["x-kubernetes-int-or-string": true],
             "raw": ["x-kubernetes-preserve-unknown-fields": true],
-            "typedRaw": ["type": "object", "x-kubernetes-preserve-unknown-fields": true,
-                "properties": ["known": ["type": "string"]]],
+            "typedRaw": [
+                "type": "object", "x-kubernetes-preserve-unknown-fields": true,
+                "properties": ["known": ["type": "string"]],
+            ],
             "when": ["type": "string", "format": "date-time"], "day": ["type": "string", "format": "date"],
             "timeout": ["type": "string", "format": "duration"], "blob": ["type": "string", "format": "byte"],
             "dash-name": ["type": "string"], "dot.name": ["type": "string"], "slash/name": ["type": "string"],
@@ -79,8 +81,10 @@ struct CELSchemaTests {
     @Test("The resource root declares apiVersion, kind and metadata.name/generateName only")
     func resourceRoot() {
         let root: JSONValue = ["type": "object", "properties": ["spec": ["type": "object"]]]
-        #expect(Self.compiles("self.metadata.name.startsWith('a') && self.kind == 'X' && self.apiVersion != ''", root,
-            root: true))
+        #expect(
+            Self.compiles(
+                "self.metadata.name.startsWith('a') && self.kind == 'X' && self.apiVersion != ''", root,
+                root: true))
         #expect(Self.compiles("has(self.metadata.generateName)", root, root: true))
         #expect(!Self.compiles("self.metadata.labels.size() > 0", root, root: true))
         #expect(!Self.compiles("self.kind == 'X'", root))
@@ -131,7 +135,8 @@ struct CELSchemaTests {
                 == "ERROR: <input>:1:4: undefined field 'template'\n | \(rule)\n | ...^\n"
                 + "ERROR: <input>:1:26: undefined field 'template'\n | \(rule)\n | .........................^")
         var typed = untyped
-        typed.setValue(["type": "object", "x-kubernetes-preserve-unknown-fields": true], at: ["properties", "template"])
+        typed.setValue(
+            ["type": "object", "x-kubernetes-preserve-unknown-fields": true], at: ["properties", "template"])
         #expect(Self.compiles(rule, typed))
     }
 

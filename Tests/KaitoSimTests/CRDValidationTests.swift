@@ -114,7 +114,8 @@ struct CRDValidationTests {
                 == Self.prefix + "spec.validation.openAPIV3Schema.properties[spec].properties[list].items: Required "
                 + "value: must be specified")
         var metadata = specSchema([:])
-        metadata.setValue(["type": "object", "properties": ["labels": ["type": "object"]]], at: ["properties", "metadata"])
+        metadata.setValue(
+            ["type": "object", "properties": ["labels": ["type": "object"]]], at: ["properties", "metadata"])
         let badMetadata = await Self.rejection(exampleDefinition(metadata))
         #expect(
             badMetadata?.message
@@ -127,8 +128,12 @@ struct CRDValidationTests {
                 + "the root")
         let both = await Self.rejection(
             exampleDefinition(
-                specSchema(["m": ["type": "object", "properties": ["a": ["type": "string"]],
-                    "additionalProperties": ["type": "string"]]])))
+                specSchema([
+                    "m": [
+                        "type": "object", "properties": ["a": ["type": "string"]],
+                        "additionalProperties": ["type": "string"],
+                    ]
+                ])))
         #expect(
             both?.message
                 == Self.prefix + "spec.validation.openAPIV3Schema.properties[spec].properties[m].additionalProperties: "
@@ -187,7 +192,8 @@ struct CRDValidationTests {
                 == Self.prefix + "\(base).rule: Invalid value: apiextensions.ValidationRule{Rule:\"self.n + 1\", "
                 + "Message:\"\", MessageExpression:\"\", Reason:(*apiextensions.FieldValueErrorReason)(nil), "
                 + "FieldPath:\"\", OptionalOldSelf:(*bool)(nil)}: cel expression must evaluate to a bool")
-        let mismatch = await Self.rejection(exampleDefinition(specSchema(properties, rules: [["rule": "self.n == 'x'"]])))
+        let mismatch = await Self.rejection(
+            exampleDefinition(specSchema(properties, rules: [["rule": "self.n == 'x'"]])))
         #expect(
             mismatch?.message.hasSuffix(
                 "compilation failed: ERROR: <input>:1:8: found no matching overload for '_==_' applied to '(int, "
@@ -196,7 +202,8 @@ struct CRDValidationTests {
             exampleDefinition(specSchema(properties, rules: [["rule": "true", "messageExpression": "self.n"]])))
         #expect(
             messageExpression?.message
-                == Self.prefix + "\(base).messageExpression: Invalid value: apiextensions.ValidationRule{Rule:\"true\", "
+                == Self.prefix
+                + "\(base).messageExpression: Invalid value: apiextensions.ValidationRule{Rule:\"true\", "
                 + "Message:\"\", MessageExpression:\"self.n\", Reason:(*apiextensions.FieldValueErrorReason)(nil), "
                 + "FieldPath:\"\", OptionalOldSelf:(*bool)(nil)}: must evaluate to a string")
         let lineBreak = await Self.rejection(
@@ -219,8 +226,11 @@ struct CRDValidationTests {
                     specSchema(
                         properties,
                         rules: [
-                            ["rule": "self.a != 'x'", "messageExpression": "'a is ' + self.a", "reason": "FieldValueForbidden",
-                                "fieldPath": ".a"],
+                            [
+                                "rule": "self.a != 'x'", "messageExpression": "'a is ' + self.a",
+                                "reason": "FieldValueForbidden",
+                                "fieldPath": ".a",
+                            ],
                             ["rule": "!oldSelf.hasValue() || self.n >= oldSelf.value().n", "optionalOldSelf": true],
                         ])))
         }
@@ -230,7 +240,10 @@ struct CRDValidationTests {
     func uncorrelatable() async {
         let schema = specSchema([
             "items": [
-                "type": "array", "items": ["type": "string", "maxLength": 10, "x-kubernetes-validations": [["rule": "self == oldSelf"]]],
+                "type": "array",
+                "items": [
+                    "type": "string", "maxLength": 10, "x-kubernetes-validations": [["rule": "self == oldSelf"]],
+                ],
                 "maxItems": 10,
             ]
         ])

@@ -84,7 +84,9 @@ struct SchemaValidationTests {
                 + "is immutable")
         let instance = await update { $0.setValue("Standard_NC6", at: ["resource", "instanceType"]) }
         #expect(Self.causes(instance) == ["resource.instanceType: Invalid value: \"string\": field is immutable"])
-        let selector = await update { $0.setValue(["matchLabels": ["apps": "other"]], at: ["resource", "labelSelector"]) }
+        let selector = await update {
+            $0.setValue(["matchLabels": ["apps": "other"]], at: ["resource", "labelSelector"])
+        }
         #expect(Self.causes(selector) == ["resource.labelSelector: Invalid value: \"object\": field is immutable"])
         let preset = await update { $0.setValue("llama-2-7b", at: ["inference", "preset", "name"]) }
         #expect(Self.causes(preset) == ["inference.preset: Invalid value: \"object\": field is immutable"])
@@ -126,7 +128,9 @@ struct SchemaValidationTests {
         #expect(Self.causes(method) == ["tuning: Invalid value: \"object\": Method cannot be changed"])
         let input = await update { $0.setValue("other", at: ["tuning", "input", "name"]) }
         #expect(
-            Self.causes(input) == ["tuning: Invalid value: \"object\": During tuning Name field cannot be changed once set"])
+            Self.causes(input) == [
+                "tuning: Invalid value: \"object\": During tuning Name field cannot be changed once set"
+            ])
         let preset = await update { $0.setValue("phi-4", at: ["tuning", "preset", "name"]) }
         #expect(Self.causes(preset) == ["tuning.preset: Invalid value: \"object\": Preset cannot be changed"])
         var urls = renamed
@@ -146,7 +150,8 @@ struct SchemaValidationTests {
         #expect(typed?.details?.causes.first?.field == "resource.count")
         #expect(
             typed?.message
-                == "Workspace.kaito.sh \"wrong\" is invalid: [resource.count: Invalid value: \"string\": resource.count "
+                == "Workspace.kaito.sh \"wrong\" is invalid: [resource.count: Invalid value: \"string\":"
+                + " resource.count "
                 + "in body must be of type integer: \"string\", <nil>: Invalid value: \"null\": some validation rules "
                 + "were not checked because the object was invalid; correct the existing errors to complete "
                 + "validation]")
@@ -173,7 +178,8 @@ struct SchemaValidationTests {
             try await store.update(R.workspaces, namespace: "default", name: "s", object: status, subresource: .status)
         }
         let pattern =
-            "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$"
+            "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+            + "(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$"
         #expect(
             Self.causes(statusError) == [
                 "status.conditions[0].type: Invalid value: \"bad type!\": status.conditions[0].type in body should "
@@ -262,15 +268,19 @@ struct SchemaValidationTests {
         let schema = specSchema(
             [
                 "name": ["type": "string", "maxLength": 20], "replicas": ["type": "integer"],
-                "tags": ["type": "array", "x-kubernetes-list-type": "set", "maxItems": 5,
-                    "items": ["type": "string", "maxLength": 10]],
+                "tags": [
+                    "type": "array", "x-kubernetes-list-type": "set", "maxItems": 5,
+                    "items": ["type": "string", "maxLength": 10],
+                ],
                 "ports": [
                     "type": "array", "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"],
                     "maxItems": 5,
                     "items": [
                         "type": "object", "required": ["name"],
                         "properties": ["name": ["type": "string", "maxLength": 10], "port": ["type": "integer"]],
-                        "x-kubernetes-validations": [["rule": "self.port >= oldSelf.port", "message": "ports only grow"]],
+                        "x-kubernetes-validations": [
+                            ["rule": "self.port >= oldSelf.port", "message": "ports only grow"]
+                        ],
                     ],
                 ],
             ],
@@ -279,8 +289,10 @@ struct SchemaValidationTests {
                     "rule": "self.replicas <= 5", "messageExpression": "'replicas ' + string(self.replicas) + ' > 5'",
                     "reason": "FieldValueForbidden", "fieldPath": ".replicas",
                 ],
-                ["rule": "!oldSelf.hasValue() || self.name == oldSelf.value().name",
-                    "optionalOldSelf": true, "message": "name is fixed"],
+                [
+                    "rule": "!oldSelf.hasValue() || self.name == oldSelf.value().name",
+                    "optionalOldSelf": true, "message": "name is fixed",
+                ],
                 ["rule": "self.tags == oldSelf.tags", "message": "tags are fixed"],
             ])
         _ = try await store.create(R.crds, object: exampleDefinition(schema))
@@ -296,7 +308,9 @@ struct SchemaValidationTests {
         let duplicates = await #expect(throws: APIError.self) {
             try await store.create(
                 gizmos, namespace: "default",
-                object: gizmo(["replicas": 1, "tags": ["a", "a"], "ports": [["name": "x", "port": 1], ["name": "x", "port": 2]]]))
+                object: gizmo([
+                    "replicas": 1, "tags": ["a", "a"], "ports": [["name": "x", "port": 1], ["name": "x", "port": 2]],
+                ]))
         }
         #expect(
             Self.causes(duplicates) == [
@@ -331,18 +345,23 @@ struct SchemaValidationTests {
         let keyRules: [JSONValue] = [
             [
                 "message": "label domain \"kubernetes.io\" is restricted",
-                "rule": .string("self in [\"beta.kubernetes.io/instance-type\", \"topology.kubernetes.io/zone\", "
-                    + "\"node.kubernetes.io/instance-type\", \"kubernetes.io/arch\", \"kubernetes.io/os\"] || "
-                    + "self.find(\"^([^/]+)\").endsWith(\"node.kubernetes.io\") || "
-                    + "self.find(\"^([^/]+)\").endsWith(\"node-restriction.kubernetes.io\") || "
-                    + "!self.find(\"^([^/]+)\").endsWith(\"kubernetes.io\")"),
+                "rule": .string(
+                    "self in [\"beta.kubernetes.io/instance-type\", \"topology.kubernetes.io/zone\", "
+                        + "\"node.kubernetes.io/instance-type\", \"kubernetes.io/arch\", \"kubernetes.io/os\"] || "
+                        + "self.find(\"^([^/]+)\").endsWith(\"node.kubernetes.io\") || "
+                        + "self.find(\"^([^/]+)\").endsWith(\"node-restriction.kubernetes.io\") || "
+                        + "!self.find(\"^([^/]+)\").endsWith(\"kubernetes.io\")"),
             ],
             [
                 "message": "label domain \"karpenter.sh\" is restricted",
-                "rule": .string("self in [\"karpenter.sh/capacity-type\", \"karpenter.sh/nodepool\"] || "
-                    + "!self.find(\"^([^/]+)\").endsWith(\"karpenter.sh\")"),
+                "rule": .string(
+                    "self in [\"karpenter.sh/capacity-type\", \"karpenter.sh/nodepool\"] || "
+                        + "!self.find(\"^([^/]+)\").endsWith(\"karpenter.sh\")"),
             ],
-            ["message": "label \"kubernetes.io/hostname\" is restricted", "rule": "self != \"kubernetes.io/hostname\""],
+            [
+                "message": "label \"kubernetes.io/hostname\" is restricted",
+                "rule": "self != \"kubernetes.io/hostname\"",
+            ],
         ]
         let requirementRules: [JSONValue] = [
             [
@@ -351,12 +370,14 @@ struct SchemaValidationTests {
             ],
             [
                 "message": "requirements operator 'Gt' or 'Lt' must have a single positive integer value",
-                "rule": .string("self.all(x, (x.operator == 'Gt' || x.operator == 'Lt') ? (x.values.size() == 1 && "
-                    + "int(x.values[0]) >= 0) : true)"),
+                "rule": .string(
+                    "self.all(x, (x.operator == 'Gt' || x.operator == 'Lt') ? (x.values.size() == 1 && "
+                        + "int(x.values[0]) >= 0) : true)"),
             ],
             [
-                "message": .string("requirements with 'minValues' must have at least that many values specified in the "
-                    + "'values' field"),
+                "message": .string(
+                    "requirements with 'minValues' must have at least that many values specified in the "
+                        + "'values' field"),
                 "rule": "self.all(x, (x.operator == 'In' && has(x.minValues)) ? x.values.size() >= x.minValues : true)",
             ],
         ]
@@ -390,7 +411,8 @@ struct SchemaValidationTests {
                                         "x-kubernetes-validations": .array(keyRules),
                                     ],
                                     "operator": [
-                                        "type": "string", "enum": ["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"],
+                                        "type": "string",
+                                        "enum": ["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"],
                                     ],
                                     "values": [
                                         "type": "array", "items": ["type": "string"], "maxLength": 63,
@@ -411,11 +433,14 @@ struct SchemaValidationTests {
                             ],
                             "x-kubernetes-validations": [
                                 [
-                                    "message": .string("imageGCHighThresholdPercent must be greater than "
-                                        + "imageGCLowThresholdPercent"),
-                                    "rule": .string("has(self.imageGCHighThresholdPercent) && "
-                                        + "has(self.imageGCLowThresholdPercent) ?  self.imageGCHighThresholdPercent > "
-                                        + "self.imageGCLowThresholdPercent  : true"),
+                                    "message": .string(
+                                        "imageGCHighThresholdPercent must be greater than "
+                                            + "imageGCLowThresholdPercent"),
+                                    "rule": .string(
+                                        "has(self.imageGCHighThresholdPercent) && "
+                                            + "has(self.imageGCLowThresholdPercent) ? "
+                                            + " self.imageGCHighThresholdPercent > "
+                                            + "self.imageGCLowThresholdPercent  : true"),
                                 ]
                             ],
                         ],
@@ -429,7 +454,9 @@ struct SchemaValidationTests {
             "spec": [
                 "group": "karpenter.sh", "scope": "Cluster",
                 "names": ["kind": "NodeClaim", "plural": "nodeclaims", "listKind": "NodeClaimList"],
-                "versions": [["name": "v1beta1", "served": true, "storage": true, "schema": ["openAPIV3Schema": schema]]],
+                "versions": [
+                    ["name": "v1beta1", "served": true, "storage": true, "schema": ["openAPIV3Schema": schema]]
+                ],
             ],
         ]
     }()
@@ -516,8 +543,10 @@ struct SchemaValidationTests {
                     ["key": "karpenter.sh/capacity-type", "operator": "Exists"],
                     ["key": "example.com/gpus", "operator": "Gt", "values": ["1"]],
                 ],
-                kubelet: ["imageGCHighThresholdPercent": 80, "imageGCLowThresholdPercent": 20,
-                    "kubeReserved": ["cpu": "100m"]]))
+                kubelet: [
+                    "imageGCHighThresholdPercent": 80, "imageGCLowThresholdPercent": 20,
+                    "kubeReserved": ["cpu": "100m"],
+                ]))
         #expect(accepted.at("spec.requirements")?.arrayValue?.count == 3)
     }
 }

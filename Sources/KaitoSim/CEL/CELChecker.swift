@@ -299,7 +299,9 @@ struct CELChecker {
         } else {
             report(
                 comprehension.loopStep,
-                "expected type '\(substitute(accuType, paramsToDyn: false))' but found '\(type(of: comprehension.loopStep))'")
+                "expected type '\(substitute(accuType, paramsToDyn: false))' but found"
+                    + " '\(type(of: comprehension.loopStep))'"
+            )
         }
         scopes.removeLast()
         visit(comprehension.result)

@@ -143,7 +143,8 @@ struct CELCostEstimator {
                 cost: range.cost + initial.cost + loop + result.cost, size: resultSize,
                 decl: resultSize == nil ? nil : CELDeclType(type: .dyn, maxElements: count.max))
         case .call(let function, let target, let args):
-            return call(expr, function: checked.resolvedFunctions[expr.id] ?? function, target: target, args: args,
+            return call(
+                expr, function: checked.resolvedFunctions[expr.id] ?? function, target: target, args: args,
                 checked: checked, scope: &scope)
         }
     }

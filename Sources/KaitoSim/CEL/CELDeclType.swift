@@ -24,4 +24,3 @@ final class CELDeclType: Sendable {
         self.element = element
     }
 }
-

@@ -42,14 +42,20 @@ extension CELLibraryBuilder {
             }
         }
         member("lowerAscii", "string_lower_ascii", [.string], .string) { args in
-            .string(String(String.UnicodeScalarView(try text(args[0]).unicodeScalars.map {
-                ("A"..."Z").contains($0) ? Unicode.Scalar($0.value + 32) ?? $0 : $0
-            })))
+            .string(
+                String(
+                    String.UnicodeScalarView(
+                        try text(args[0]).unicodeScalars.map {
+                            ("A"..."Z").contains($0) ? Unicode.Scalar($0.value + 32) ?? $0 : $0
+                        })))
         }
         member("upperAscii", "string_upper_ascii", [.string], .string) { args in
-            .string(String(String.UnicodeScalarView(try text(args[0]).unicodeScalars.map {
-                ("a"..."z").contains($0) ? Unicode.Scalar($0.value - 32) ?? $0 : $0
-            })))
+            .string(
+                String(
+                    String.UnicodeScalarView(
+                        try text(args[0]).unicodeScalars.map {
+                            ("a"..."z").contains($0) ? Unicode.Scalar($0.value - 32) ?? $0 : $0
+                        })))
         }
         member("replace", "string_replace_string_string", [.string, .string, .string], .string) { args in
             .string(Self.replace(try text(args[0]), try text(args[1]), try text(args[2]), limit: -1))
@@ -209,22 +215,30 @@ extension CELLibraryBuilder {
             return wrapped ?? args[1]
         }
         let unreachable: @Sendable ([CELValue]) throws -> CELValue = { _ in throw CELRuntimeError.noSuchOverload }
-        global(CELOperator.optionalIndex, "list_optindex_optional_int", [.list(a), .int], .optional(a),
+        global(
+            CELOperator.optionalIndex, "list_optindex_optional_int", [.list(a), .int], .optional(a),
             typeParameters: ["A"], unreachable)
-        global(CELOperator.optionalIndex, "optional_list_optindex_optional_int", [.optional(.list(a)), .int],
+        global(
+            CELOperator.optionalIndex, "optional_list_optindex_optional_int", [.optional(.list(a)), .int],
             .optional(a), typeParameters: ["A"], unreachable)
-        global(CELOperator.optionalIndex, "map_optindex_optional_value", [.map(k, v), k], .optional(v),
+        global(
+            CELOperator.optionalIndex, "map_optindex_optional_value", [.map(k, v), k], .optional(v),
             typeParameters: ["K", "V"], unreachable)
-        global(CELOperator.optionalIndex, "optional_map_optindex_optional_value", [.optional(.map(k, v)), k],
+        global(
+            CELOperator.optionalIndex, "optional_map_optindex_optional_value", [.optional(.map(k, v)), k],
             .optional(v), typeParameters: ["K", "V"], unreachable)
-        global(CELOperator.index, "optional_list_index_int", [.optional(.list(a)), .int], .optional(a),
-            typeParameters: ["A"]) { args in
+        global(
+            CELOperator.index, "optional_list_index_int", [.optional(.list(a)), .int], .optional(a),
+            typeParameters: ["A"]
+        ) { args in
             guard case .optional(let wrapped) = args[0] else { throw CELRuntimeError.noSuchOverload }
             guard case .list(let list)? = wrapped, case .int(let index) = args[1] else { return .optional(nil) }
             return .optional(index >= 0 && index < list.elements.count ? list.elements[Int(index)] : nil)
         }
-        global(CELOperator.index, "optional_map_index_value", [.optional(.map(k, v)), k], .optional(v),
-            typeParameters: ["K", "V"]) { args in
+        global(
+            CELOperator.index, "optional_map_index_value", [.optional(.map(k, v)), k], .optional(v),
+            typeParameters: ["K", "V"]
+        ) { args in
             guard case .optional(let wrapped) = args[0] else { throw CELRuntimeError.noSuchOverload }
             guard let wrapped else { return .optional(nil) }
             switch wrapped {
@@ -293,7 +307,8 @@ extension CELLibraryBuilder {
             let name = last ? "lastIndexOf" : "indexOf"
             member(name, "list_a_\(name)_int", [.list(a), a], .int, typeParameters: ["A"]) { args in
                 let items = try elements(args[0])
-                let index = last
+                let index =
+                    last
                     ? items.lastIndex { celEquals($0, args[1]) } : items.firstIndex { celEquals($0, args[1]) }
                 return .int(Int64(index ?? -1))
             }
@@ -368,7 +383,10 @@ enum CELFormat {
                 if text == "-Infinity" { return -.infinity }
                 throw CELRuntimeError("could not parse \(text) as double")
             default:
-                throw CELRuntimeError("error during formatting: fixed-point clause can only be used on doubles, was given \(argument.celType)")
+                throw CELRuntimeError(
+                    "error during formatting: fixed-point clause can only be used on doubles, was given"
+                        + " \(argument.celType)"
+                )
             }
         }
         func integer(radix: Int, uppercase: Bool = false) throws -> String {
@@ -382,7 +400,10 @@ enum CELFormat {
             case .bytes(let bytes) where radix == 16:
                 return bytes.map { String(format: uppercase ? "%02X" : "%02x", $0) }.joined()
             default:
-                throw CELRuntimeError("error during formatting: only integers, byte buffers, and strings can be formatted as hex, was given \(argument.celType)")
+                throw CELRuntimeError(
+                    "error during formatting: only integers, byte buffers, and strings can be formatted as hex,"
+                        + " was given \(argument.celType)"
+                )
             }
         }
         switch verb {
@@ -394,7 +415,10 @@ enum CELFormat {
             case .int(let value): return String(value)
             case .uint(let value): return String(value)
             default:
-                throw CELRuntimeError("error during formatting: decimal clause can only be used on integers, was given \(argument.celType)")
+                throw CELRuntimeError(
+                    "error during formatting: decimal clause can only be used on integers, was given"
+                        + " \(argument.celType)"
+                )
             }
         case "f":
             let value = try asDouble()

@@ -51,7 +51,9 @@ struct CELQuantity: CELOpaqueValue, CustomStringConvertible {
             throw CELRuntimeError(formatError)
         }
         let binary: [String: Int] = ["Ki": 10, "Mi": 20, "Gi": 30, "Ti": 40, "Pi": 50, "Ei": 60]
-        let decimal: [String: Int] = ["n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18]
+        let decimal: [String: Int] = [
+            "n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18,
+        ]
         if let power = binary[suffix] {
             value *= pow(Decimal(2), power)
         } else if let exponent = decimal[suffix] {
@@ -92,7 +94,8 @@ struct CELURL: CELOpaqueValue, CustomStringConvertible {
 
     static func parse(_ text: String) throws -> CELURL {
         func fail() -> CELRuntimeError {
-            CELRuntimeError("URL parse error during conversion from string: parse \(goQuote(text)): invalid URI for request")
+            CELRuntimeError(
+                "URL parse error during conversion from string: parse \(goQuote(text)): invalid URI for request")
         }
         guard !text.isEmpty, !text.contains(where: { $0 == " " || $0.asciiValue.map { $0 < 0x20 } == true }) else {
             throw fail()
@@ -165,7 +168,10 @@ struct CELIP: CELOpaqueValue, CustomStringConvertible {
             }
             return CELIP(bytes: v6)
         }
-        throw CELRuntimeError("IP Address \(goQuote(text)) parse error during conversion from string: ParseAddr(\(goQuote(text))): unable to parse IP")
+        throw CELRuntimeError(
+            "IP Address \(goQuote(text)) parse error during conversion from string: ParseAddr(\(goQuote(text))):"
+                + " unable to parse IP"
+        )
     }
 
     static func parseV4(_ text: String) -> [UInt8]? {
@@ -245,7 +251,8 @@ struct CELIP: CELOpaqueValue, CustomStringConvertible {
         bytes.count == 4 ? bytes[0] == 127 : (bytes[0..<15].allSatisfy { $0 == 0 } && bytes[15] == 1)
     }
     var isLinkLocalMulticast: Bool {
-        bytes.count == 4 ? (bytes[0] == 224 && bytes[1] == 0 && bytes[2] == 0) : (bytes[0] == 0xFF && bytes[1] & 0x0F == 2)
+        bytes.count == 4
+            ? (bytes[0] == 224 && bytes[1] == 0 && bytes[2] == 0) : (bytes[0] == 0xFF && bytes[1] & 0x0F == 2)
     }
     var isLinkLocalUnicast: Bool {
         bytes.count == 4 ? (bytes[0] == 169 && bytes[1] == 254) : (bytes[0] == 0xFE && bytes[1] & 0xC0 == 0x80)
@@ -277,7 +284,10 @@ struct CELCIDR: CELOpaqueValue, CustomStringConvertible {
         guard parts.count == 2, let length = Int(parts[1]), let address = try? CELIP.parse(String(parts[0])),
             length >= 0, length <= address.bytes.count * 8, !parts[1].hasPrefix("+")
         else {
-            throw CELRuntimeError("network address parse error during conversion from string: netip.ParsePrefix(\(goQuote(text))): invalid prefix")
+            throw CELRuntimeError(
+                "network address parse error during conversion from string: netip.ParsePrefix(\(goQuote(text))):"
+                    + " invalid prefix"
+            )
         }
         return CELCIDR(address: address, prefixLength: length)
     }
@@ -302,9 +312,15 @@ extension CELLibraryBuilder {
     mutating func addKubernetesQuantity() {
         let q = CELQuantity.type
         typeIdentifiers["kubernetes.Quantity"] = q
-        global("quantity", "string_to_quantity", [.string], q) { .opaque(.init(value: try CELQuantity.parse(try text($0[0])))) }
-        global("isQuantity", "is_quantity_string", [.string], .bool) { .bool((try? CELQuantity.parse(try text($0[0]))) != nil) }
-        member("isInteger", "quantity_is_integer", [q], .bool) { .bool(try opaque($0[0], as: CELQuantity.self).isInteger) }
+        global("quantity", "string_to_quantity", [.string], q) {
+            .opaque(.init(value: try CELQuantity.parse(try text($0[0]))))
+        }
+        global("isQuantity", "is_quantity_string", [.string], .bool) {
+            .bool((try? CELQuantity.parse(try text($0[0]))) != nil)
+        }
+        member("isInteger", "quantity_is_integer", [q], .bool) {
+            .bool(try opaque($0[0], as: CELQuantity.self).isInteger)
+        }
         member("asInteger", "quantity_get_int", [q], .int) { args in
             let quantity = try opaque(args[0], as: CELQuantity.self)
             guard quantity.isInteger, let value = Int64(exactly: NSDecimalNumber(decimal: quantity.value).int64Value),
@@ -324,11 +340,16 @@ extension CELLibraryBuilder {
         ]
         for (name, test) in comparisons {
             member(name, "quantity_\(name)", [q, q], .bool) { args in
-                .bool(test(try opaque(args[0], as: CELQuantity.self).value, try opaque(args[1], as: CELQuantity.self).value))
+                .bool(
+                    test(
+                        try opaque(args[0], as: CELQuantity.self).value, try opaque(args[1], as: CELQuantity.self).value
+                    ))
             }
         }
         member("compareTo", "quantity_compare_to", [q, q], .int) { args in
-            let (x, y) = (try opaque(args[0], as: CELQuantity.self).value, try opaque(args[1], as: CELQuantity.self).value)
+            let (x, y) = (
+                try opaque(args[0], as: CELQuantity.self).value, try opaque(args[1], as: CELQuantity.self).value
+            )
             return .int(x < y ? -1 : (x == y ? 0 : 1))
         }
         for (name, sign) in [("add", Decimal(1)), ("sub", Decimal(-1))] {

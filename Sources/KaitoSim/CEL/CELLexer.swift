@@ -175,7 +175,8 @@ struct CELLexer {
         position += triple ? 3 : 1
         while true {
             guard let scalar = peek() else {
-                throw CELIssue(offset: start, message: "Syntax error: token recognition error at: '\(text(from: start))'")
+                throw CELIssue(
+                    offset: start, message: "Syntax error: token recognition error at: '\(text(from: start))'")
             }
             if !isRaw, scalar == "\\" {
                 position += 2

@@ -83,9 +83,14 @@ struct CELParser {
     private mutating func expect(_ text: String) throws(CELIssue) {
         guard isPunct(text) else {
             let closers: Set<String> = [")", "]", "}", ":", ",", "?"]
-            if current.kind == .eof || { if case .punct(let p) = current.kind { return closers.contains(p) }
-                return false }() {
-                throw CELIssue(offset: current.offset, message: "Syntax error: missing '\(text)' at '\(current.display)'")
+            if current.kind == .eof
+                || {
+                    if case .punct(let p) = current.kind { return closers.contains(p) }
+                    return false
+                }()
+            {
+                throw CELIssue(
+                    offset: current.offset, message: "Syntax error: missing '\(text)' at '\(current.display)'")
             }
             throw CELIssue(
                 offset: current.offset,
@@ -338,7 +343,8 @@ struct CELParser {
                 }
                 let colon = advance()
                 let value = try expression()
-                entries.append(CELExpr.MapEntry(id: newID(at: colon.offset), key: key, value: value, optional: optional))
+                entries.append(
+                    CELExpr.MapEntry(id: newID(at: colon.offset), key: key, value: value, optional: optional))
                 guard isPunct(",") else { break }
                 advance()
             }
@@ -453,9 +459,10 @@ struct CELParser {
             node(offset, .call(function: function, target: nil, args: args))
         }
         func literal(_ value: CELValue) -> CELExpr { node(offset, .literal(value)) }
-        func fold(_ iterVar: String, _ range: CELExpr, _ initial: CELExpr, _ condition: CELExpr, _ step: CELExpr,
-            _ result: CELExpr) -> CELExpr
-        {
+        func fold(
+            _ iterVar: String, _ range: CELExpr, _ initial: CELExpr, _ condition: CELExpr, _ step: CELExpr,
+            _ result: CELExpr
+        ) -> CELExpr {
             node(
                 offset,
                 .comprehension(
@@ -474,7 +481,9 @@ struct CELParser {
         case ("all", 2), ("exists", 2), ("exists_one", 2), ("map", 2), ("map", 3), ("filter", 2):
             let variable = try simpleName(args[0])
             if variable == accu {
-                throw CELIssue(offset: offsets[args[0].id] ?? offset, message: "iteration variable overwrites accumulator variable")
+                throw CELIssue(
+                    offset: offsets[args[0].id] ?? offset, message: "iteration variable overwrites accumulator variable"
+                )
             }
             switch function {
             case "all":
@@ -489,7 +498,8 @@ struct CELParser {
             case "exists_one":
                 return fold(
                     variable, target, literal(.int(0)), literal(.bool(true)),
-                    call(CELOperator.conditional, args[1], call(CELOperator.add, ident(accu), literal(.int(1))),
+                    call(
+                        CELOperator.conditional, args[1], call(CELOperator.add, ident(accu), literal(.int(1))),
                         ident(accu)),
                     call(CELOperator.equals, ident(accu), literal(.int(1))))
             case "map":

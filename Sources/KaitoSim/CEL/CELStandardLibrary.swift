@@ -92,10 +92,12 @@ func celDisplayString(_ value: CELValue) -> String {
     case .bytes(let bytes): return String(decoding: bytes, as: UTF8.self)
     case .list(let list): return "[" + list.elements.map(celDisplayString).joined(separator: ", ") + "]"
     case .map(let map):
-        return "{" + map.entries.map { "\(celDisplayString($0.key)): \(celDisplayString($0.value))" }
+        return "{"
+            + map.entries.map { "\(celDisplayString($0.key)): \(celDisplayString($0.value))" }
             .joined(separator: ", ") + "}"
     case .object(let object):
-        return "{" + object.fields.keys.sorted().map { "\($0): \(celDisplayString(object.fields[$0] ?? .null))" }
+        return "{"
+            + object.fields.keys.sorted().map { "\($0): \(celDisplayString(object.fields[$0] ?? .null))" }
             .joined(separator: ", ") + "}"
     case .duration(let duration): return CELTime.format(duration)
     case .timestamp(let timestamp): return CELTime.format(timestamp)
@@ -202,14 +204,18 @@ extension CELLibraryBuilder {
             return try checkedUnsigned(x.addingReportingOverflow(y))
         }
         global(CELOperator.add, "add_double", [.double, .double], .double) { args in
-            guard case .double(let x) = args[0], case .double(let y) = args[1] else { throw CELRuntimeError.noSuchOverload }
+            guard case .double(let x) = args[0], case .double(let y) = args[1] else {
+                throw CELRuntimeError.noSuchOverload
+            }
             return .double(x + y)
         }
         global(CELOperator.add, "add_string", [.string, .string], .string) { args in
             .string(try string(args[0]) + string(args[1]))
         }
         global(CELOperator.add, "add_bytes", [.bytes, .bytes], .bytes) { args in
-            guard case .bytes(let x) = args[0], case .bytes(let y) = args[1] else { throw CELRuntimeError.noSuchOverload }
+            guard case .bytes(let x) = args[0], case .bytes(let y) = args[1] else {
+                throw CELRuntimeError.noSuchOverload
+            }
             return .bytes(x + y)
         }
         global(CELOperator.add, "add_list", [.list(a), .list(a)], .list(a), typeParameters: ["A"]) { args in
@@ -242,7 +248,9 @@ extension CELLibraryBuilder {
             return try checkedUnsigned(x.subtractingReportingOverflow(y))
         }
         global(CELOperator.subtract, "subtract_double", [.double, .double], .double) { args in
-            guard case .double(let x) = args[0], case .double(let y) = args[1] else { throw CELRuntimeError.noSuchOverload }
+            guard case .double(let x) = args[0], case .double(let y) = args[1] else {
+                throw CELRuntimeError.noSuchOverload
+            }
             return .double(x - y)
         }
         global(CELOperator.subtract, "subtract_duration_duration", [.duration, .duration], .duration) { args in
@@ -271,7 +279,9 @@ extension CELLibraryBuilder {
             return try checkedUnsigned(x.multipliedReportingOverflow(by: y))
         }
         global(CELOperator.multiply, "multiply_double", [.double, .double], .double) { args in
-            guard case .double(let x) = args[0], case .double(let y) = args[1] else { throw CELRuntimeError.noSuchOverload }
+            guard case .double(let x) = args[0], case .double(let y) = args[1] else {
+                throw CELRuntimeError.noSuchOverload
+            }
             return .double(x * y)
         }
         global(CELOperator.divide, "divide_int64", [.int, .int], .int) { args in
@@ -285,7 +295,9 @@ extension CELLibraryBuilder {
             return .uint(x / y)
         }
         global(CELOperator.divide, "divide_double", [.double, .double], .double) { args in
-            guard case .double(let x) = args[0], case .double(let y) = args[1] else { throw CELRuntimeError.noSuchOverload }
+            guard case .double(let x) = args[0], case .double(let y) = args[1] else {
+                throw CELRuntimeError.noSuchOverload
+            }
             return .double(x / y)
         }
         global(CELOperator.modulo, "modulo_int64", [.int, .int], .int) { args in

@@ -94,7 +94,8 @@ enum CELTime {
         guard (1...12).contains(month), day >= 1, day <= monthDays[Int(month - 1)], hour < 24, minute < 60,
             second < 60
         else { throw fail() }
-        let seconds = days(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second
+        let seconds =
+            days(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second
             - offsetSeconds
         return try CELTimestamp(seconds: seconds, nanos: Int32(nanos))
     }
@@ -104,7 +105,8 @@ enum CELTime {
         let dayCount = floorDiv(timestamp.seconds, 86_400)
         let secondOfDay = timestamp.seconds - dayCount * 86_400
         let (year, month, day) = civil(days: dayCount)
-        var text = String(format: "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld", year, month, day,
+        var text = String(
+            format: "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld", year, month, day,
             secondOfDay / 3600, secondOfDay / 60 % 60, secondOfDay % 60)
         if timestamp.nanos != 0 {
             var fraction = String(format: "%09d", timestamp.nanos)
