@@ -129,6 +129,9 @@ public struct FieldError: Sendable, Hashable, CustomStringConvertible {
         case notSupported(JSONValue, supported: [String])
         /// `Duplicate value: <value>`.
         case duplicate(JSONValue)
+        /// `Duplicate value: <text>` with the value already rendered as Go's `%#v` renders it (the keys of a
+        /// duplicate `x-kubernetes-list-type: map` item, `map[string]interface {}{"name":"a"}`).
+        case duplicateRendered(String)
         /// `Invalid value: <value>: <detail>` with the cause `FieldValueTypeInvalid` (a value of the wrong type).
         case typeInvalid(JSONValue)
         /// `Too long[: <detail>]` (`FieldValueTooLong`); the detail says the limit, such as
@@ -168,7 +171,7 @@ public struct FieldError: Sendable, Hashable, CustomStringConvertible {
         case .required: "FieldValueRequired"
         case .forbidden: "FieldValueForbidden"
         case .notSupported: "FieldValueNotSupported"
-        case .duplicate: "FieldValueDuplicate"
+        case .duplicate, .duplicateRendered: "FieldValueDuplicate"
         case .typeInvalid: "FieldValueTypeInvalid"
         case .tooLong: "FieldValueTooLong"
         case .tooMany: "FieldValueTooMany"
@@ -192,6 +195,7 @@ public struct FieldError: Sendable, Hashable, CustomStringConvertible {
             }
             return text
         case .duplicate(let value): text = "Duplicate value: \(Self.render(value))"
+        case .duplicateRendered(let rendered): text = "Duplicate value: \(rendered)"
         case .typeInvalid(let value): text = "Invalid value: \(Self.render(value))"
         case .tooLong: text = "Too long"
         case .tooMany(let actual, let maximum):

@@ -65,6 +65,7 @@ enum CustomResourceDefinitions {
                         detail: "schemas are required"))
             }
         }
+        errors += schemaErrors(versions)
         guard errors.isEmpty else {
             throw APIError.invalid(
                 kind: "CustomResourceDefinition", group: "apiextensions.k8s.io", name: name, errors: errors)
@@ -80,6 +81,24 @@ enum CustomResourceDefinitions {
         }
         document.setValue(status(for: document, previous: previousStatus, now: now), at: ["status"])
         object = document.objectValue ?? object
+    }
+
+    /// The problems of the versions' schemas. The API server stores the schemas of a v1 CRD whose versions all
+    /// have the same schema once (`spec.validation`), so its messages name `spec.validation.openAPIV3Schema`;
+    /// versions with different schemas are named `spec.versions[i].schema.openAPIV3Schema`.
+    static func schemaErrors(_ versions: [JSONValue]) -> [FieldError] {
+        let schemas = versions.map { $0["schema"]?["openAPIV3Schema"] }
+        guard !schemas.isEmpty, schemas.allSatisfy({ $0 != nil }) else { return [] }
+        if let first = schemas.first, let schema = first, schemas.allSatisfy({ $0 == first }) {
+            return CustomResourceDefinitionSchemas.validate(schema, path: "spec.validation.openAPIV3Schema")
+        }
+        var errors: [FieldError] = []
+        for (index, schema) in schemas.enumerated() {
+            guard let schema else { continue }
+            errors += CustomResourceDefinitionSchemas.validate(
+                schema, path: "spec.versions[\(index)].schema.openAPIV3Schema")
+        }
+        return errors
     }
 
     private static func status(for document: JSONValue, previous: JSONValue?, now: String) -> JSONValue {
