@@ -1,4 +1,4 @@
-public import KaitoCore
+import KaitoCore
 
 /// How the server treats fields of a request body that the kind's schema does not know, and duplicate fields
 /// (the `fieldValidation` query parameter).
