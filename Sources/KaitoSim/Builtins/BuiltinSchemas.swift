@@ -175,15 +175,16 @@ enum BuiltinSchemas {
         "io.k8s.api.batch.v1.CronJobSpec": ["jobTemplate": [:]],
         "io.k8s.api.batch.v1.JobTemplateSpec": ["metadata": [:]],
         "io.k8s.api.core.v1.ServiceStatus": ["loadBalancer": [:]],
+        "io.k8s.api.core.v1.ResourceFieldSelector": ["divisor": "0"],
         "io.k8s.api.core.v1.PersistentVolumeClaimSpec": ["resources": [:]],
         "io.k8s.api.core.v1.PersistentVolumeClaimTemplate": ["metadata": [:]],
-        "io.k8s.api.core.v1.NodeStatus": [
-            "daemonEndpoints": ["kubeletEndpoint": ["Port": 0]],
-            "nodeInfo": [
-                "machineID": "", "systemUUID": "", "bootID": "", "kernelVersion": "", "osImage": "",
-                "containerRuntimeVersion": "", "kubeletVersion": "", "kubeProxyVersion": "", "operatingSystem": "",
-                "architecture": "",
-            ],
+        "io.k8s.api.core.v1.NodeStatus": ["daemonEndpoints": [:], "nodeInfo": [:]],
+        "io.k8s.api.core.v1.NodeDaemonEndpoints": ["kubeletEndpoint": [:]],
+        "io.k8s.api.core.v1.DaemonEndpoint": ["Port": 0],
+        "io.k8s.api.core.v1.NodeSystemInfo": [
+            "machineID": "", "systemUUID": "", "bootID": "", "kernelVersion": "", "osImage": "",
+            "containerRuntimeVersion": "", "kubeletVersion": "", "kubeProxyVersion": "", "operatingSystem": "",
+            "architecture": "",
         ],
         "io.k8s.apimachinery.pkg.apis.meta.v1.Condition": ["lastTransitionTime": .null],
         "io.k8s.api.rbac.v1.RoleBinding": ["roleRef": ["apiGroup": "", "kind": "", "name": ""]],
@@ -195,28 +196,48 @@ enum BuiltinSchemas {
         "io.k8s.api.discovery.v1.Endpoint": ["conditions": [:]],
     ]
 
-    /// Adds the ``alwaysEncoded`` fields missing at every depth of `value`, so a response shows what the API
-    /// server's encoding of the Go object shows.
-    static func fillEncodedZeroValues(_ value: inout JSONValue, as type: BuiltinFieldType) {
+    /// List and map fields without `omitempty`: Go encodes them even when empty (the others it leaves out).
+    static let emptyCollectionsEncoded: Set<String> = [
+        "io.k8s.api.core.v1.PodSpec.containers", "io.k8s.api.rbac.v1.Role.rules",
+        "io.k8s.api.rbac.v1.ClusterRole.rules", "io.k8s.api.rbac.v1.PolicyRule.verbs",
+        "io.k8s.api.discovery.v1.EndpointSlice.endpoints", "io.k8s.api.discovery.v1.Endpoint.addresses",
+        "io.k8s.api.core.v1.NodeSelector.nodeSelectorTerms",
+    ]
+
+    /// Rewrites `value` as the API server's encoding of the decoded Go object shows it: the ``alwaysEncoded``
+    /// fields added where missing, empty lists and maps of `omitempty` fields left out, at every depth.
+    static func normalizeEncoding(_ value: inout JSONValue, as type: BuiltinFieldType) {
         switch (type, value) {
         case (.object(let name), .object(var members)):
             guard let fields = definitions[name] else { return }
-            for (key, zero) in alwaysEncoded[name] ?? [:] where members[key] == nil {
-                members[key] = zero
-            }
             for key in Array(members.keys) {
                 guard let fieldType = fields[key], var member = members[key] else { continue }
-                fillEncodedZeroValues(&member, as: fieldType)
+                let isEmptyCollection: Bool
+                switch (fieldType, member) {
+                case (.list, .array(let items)): isEmptyCollection = items.isEmpty
+                case (.map, .object(let items)): isEmptyCollection = items.isEmpty
+                default: isEmptyCollection = false
+                }
+                if isEmptyCollection {
+                    if !emptyCollectionsEncoded.contains("\(name).\(key)") { members[key] = nil }
+                    continue
+                }
+                normalizeEncoding(&member, as: fieldType)
                 members[key] = member
+            }
+            for (key, zero) in alwaysEncoded[name] ?? [:] where members[key] == nil {
+                var filled = zero
+                if let fieldType = fields[key] { normalizeEncoding(&filled, as: fieldType) }
+                members[key] = filled
             }
             value = .object(members)
         case (.list(let element), .array(var items)):
-            for index in items.indices { fillEncodedZeroValues(&items[index], as: element) }
+            for index in items.indices { normalizeEncoding(&items[index], as: element) }
             value = .array(items)
         case (.map(let element), .object(var members)):
             for key in Array(members.keys) {
                 guard var member = members[key] else { continue }
-                fillEncodedZeroValues(&member, as: element)
+                normalizeEncoding(&member, as: element)
                 members[key] = member
             }
             value = .object(members)
