@@ -176,7 +176,9 @@ enum GoTime {
         var year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, nanoseconds = 0, offset = 0
     }
 
-    private static func failure(_ text: String, layout: String, element: String, rest: Substring) -> BuiltinDecoding.Failure {
+    private static func failure(_ text: String, layout: String, element: String, rest: Substring)
+        -> BuiltinDecoding.Failure
+    {
         BuiltinDecoding.Failure(
             message: "parsing time \(quote(text)) as \(quote(layout)): cannot parse \(quote(String(rest))) as "
                 + quote(element))
@@ -260,8 +262,10 @@ enum GoTime {
         if !rest.isEmpty {
             throw BuiltinDecoding.Failure(message: "parsing time \(quote(text)): extra text: \(quote(String(rest)))")
         }
-        let daysInMonth = [31, parts.year % 4 == 0 && (parts.year % 100 != 0 || parts.year % 400 == 0) ? 29 : 28, 31,
-            30, 31, 30, 31, 31, 30, 31, 30, 31]
+        let daysInMonth = [
+            31, parts.year % 4 == 0 && (parts.year % 100 != 0 || parts.year % 400 == 0) ? 29 : 28, 31,
+            30, 31, 30, 31, 31, 30, 31, 30, 31,
+        ]
         if parts.day < 1 || parts.day > daysInMonth[parts.month - 1] { throw rangeFailure(text, "day") }
         return parts
     }

@@ -178,7 +178,8 @@ enum BuiltinDefaults {
             hasDigest = true
             reference = String(reference[..<at])
         }
-        let lastComponent = reference.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init)
+        let lastComponent =
+            reference.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init)
             ?? reference
         if let colon = lastComponent.lastIndex(of: ":") {
             return String(lastComponent[lastComponent.index(after: colon)...])

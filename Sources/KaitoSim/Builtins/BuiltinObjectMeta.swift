@@ -69,7 +69,9 @@ enum ObjectMetaValidation {
             let kind = reference["kind"]?.stringValue ?? ""
             let parts = apiVersion.split(separator: "/", omittingEmptySubsequences: false)
             let version = parts.count <= 2 ? String(parts.last ?? "") : ""
-            if version.isEmpty { errors.invalid("\(path).apiVersion", .string(apiVersion), "version must not be empty") }
+            if version.isEmpty {
+                errors.invalid("\(path).apiVersion", .string(apiVersion), "version must not be empty")
+            }
             if kind.isEmpty { errors.invalid("\(path).kind", .string(kind), "kind must not be empty") }
             let name = reference["name"]?.stringValue ?? ""
             if name.isEmpty { errors.invalid("\(path).name", .string(name), "name must not be empty") }

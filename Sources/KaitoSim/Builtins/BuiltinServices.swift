@@ -132,7 +132,8 @@ extension ObjectStore {
                 let width = UInt64(ServiceNetwork.nodePorts.count)
                 var candidate = ServiceNetwork.nodePorts.lowerBound + Int64(counter % width)
                 while allocations.nodePorts.contains(candidate) {
-                    candidate = candidate == ServiceNetwork.nodePorts.upperBound
+                    candidate =
+                        candidate == ServiceNetwork.nodePorts.upperBound
                         ? ServiceNetwork.nodePorts.lowerBound : candidate + 1
                 }
                 counter = counter &* 31 &+ 7

@@ -60,10 +60,11 @@ extension BuiltinValidation {
                     errors.invalid(
                         "\(item).nodePort", .integer(nodePort),
                         "provided port is not in the valid range. The range of valid ports is 30000-32767")
-                } else if context.services.nodePorts.contains(nodePort), context.old == nil
-                    || !(context.old?["spec"]?["ports"]?.arrayValue ?? []).contains(where: {
-                        $0["nodePort"]?.integerValue == nodePort
-                    })
+                } else if context.services.nodePorts.contains(nodePort),
+                    context.old == nil
+                        || !(context.old?["spec"]?["ports"]?.arrayValue ?? []).contains(where: {
+                            $0["nodePort"]?.integerValue == nodePort
+                        })
                 {
                     errors.invalid("\(item).nodePort", .integer(nodePort), "provided port is already allocated")
                 }
@@ -147,7 +148,9 @@ extension BuiltinValidation {
                 let item = "\(path).ports[\(index)]"
                 let name = port["name"]?.stringValue ?? ""
                 if ports.count > 1, name.isEmpty { errors.required("\(item).name") }
-                if !name.isEmpty { errors.invalid("\(item).name", name, messages: KubeNames.dns1123LabelProblems(name)) }
+                if !name.isEmpty {
+                    errors.invalid("\(item).name", name, messages: KubeNames.dns1123LabelProblems(name))
+                }
                 let number = port["port"]?.integerValue ?? 0
                 for message in KubeNames.portNumberProblems(number) {
                     errors.invalid("\(item).port", .integer(number), message)
@@ -167,7 +170,8 @@ extension BuiltinValidation {
                 errors.required("endpoints[\(index)].addresses", "must contain at least 1 address")
             } else if addresses.count > 100 {
                 errors.errors.append(
-                    FieldError(field: "endpoints[\(index)].addresses", kind: .tooMany(actual: addresses.count, maximum: 100)))
+                    FieldError(
+                        field: "endpoints[\(index)].addresses", kind: .tooMany(actual: addresses.count, maximum: 100)))
             }
         }
         for (index, port) in (slice["ports"]?.arrayValue ?? []).enumerated() {
@@ -195,7 +199,8 @@ extension BuiltinValidation {
             let urls = rule["nonResourceURLs"]?.arrayValue ?? []
             if !urls.isEmpty {
                 if namespaced {
-                    errors.invalid("\(path).nonResourceURLs", .array(urls), "namespaced rules cannot apply to non-resource URLs")
+                    errors.invalid(
+                        "\(path).nonResourceURLs", .array(urls), "namespaced rules cannot apply to non-resource URLs")
                 }
                 if !(rule["apiGroups"]?.arrayValue ?? []).isEmpty || !(rule["resources"]?.arrayValue ?? []).isEmpty
                     || !(rule["resourceNames"]?.arrayValue ?? []).isEmpty
@@ -235,7 +240,8 @@ extension BuiltinValidation {
             switch subject["kind"]?.stringValue ?? "" {
             case "ServiceAccount":
                 if !subjectName.isEmpty {
-                    errors.invalid("\(path).name", subjectName, messages: KubeNames.dns1123SubdomainProblems(subjectName))
+                    errors.invalid(
+                        "\(path).name", subjectName, messages: KubeNames.dns1123SubdomainProblems(subjectName))
                 }
                 if !(subject["apiGroup"]?.stringValue ?? "").isEmpty {
                     errors.notSupported("\(path).apiGroup", subject["apiGroup"] ?? "", [""])

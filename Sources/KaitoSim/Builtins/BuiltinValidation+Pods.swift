@@ -74,7 +74,8 @@ extension BuiltinValidation {
                 return left.isSemanticallyEqual(to: right)
             }
             if !found {
-                errors.forbidden("spec.tolerations", "existing toleration can not be modified except its tolerationSeconds")
+                errors.forbidden(
+                    "spec.tolerations", "existing toleration can not be modified except its tolerationSeconds")
                 break
             }
         }
@@ -143,7 +144,8 @@ extension BuiltinValidation {
             errors.oneOf("\(path).restartPolicy", spec["restartPolicy"] ?? "", ["Always", "OnFailure", "Never"])
         }
         errors.oneOf(
-            "\(path).dnsPolicy", spec["dnsPolicy"] ?? "", ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"])
+            "\(path).dnsPolicy", spec["dnsPolicy"] ?? "",
+            ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"])
         errors.append(ObjectMetaValidation.validateLabels(spec["nodeSelector"], path: "\(path).nodeSelector"))
         if let account = spec["serviceAccountName"]?.stringValue, !account.isEmpty {
             errors.invalid(
@@ -235,12 +237,16 @@ extension BuiltinValidation {
             if !volumes.contains(volume) { errors.notFound("\(item).name", .string(volume)) }
             let mountPath = mount["mountPath"]?.stringValue ?? ""
             if mountPath.isEmpty { errors.required("\(item).mountPath") }
-            if mountPaths.contains(mountPath) { errors.invalid("\(item).mountPath", .string(mountPath), "must be unique") }
+            if mountPaths.contains(mountPath) {
+                errors.invalid("\(item).mountPath", .string(mountPath), "must be unique")
+            }
             mountPaths.insert(mountPath)
         }
         for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
             guard let value = container[probe], value.objectValue != nil else { continue }
-            for field in ["initialDelaySeconds", "timeoutSeconds", "periodSeconds", "successThreshold", "failureThreshold"] {
+            for field in [
+                "initialDelaySeconds", "timeoutSeconds", "periodSeconds", "successThreshold", "failureThreshold",
+            ] {
                 errors.nonNegative("\(path).\(probe).\(field)", value[field])
             }
             let handlers = ["exec", "httpGet", "tcpSocket", "grpc"].filter { value[$0] != nil }
@@ -249,14 +255,16 @@ extension BuiltinValidation {
             } else if handlers.count > 1 {
                 errors.forbidden("\(path).\(probe).\(handlers[1])", "may not specify more than 1 handler type")
             }
-            if (probe == "livenessProbe" || probe == "startupProbe"), let success = value["successThreshold"]?.integerValue,
+            if (probe == "livenessProbe" || probe == "startupProbe"),
+                let success = value["successThreshold"]?.integerValue,
                 success != 1
             {
                 errors.invalid("\(path).\(probe).successThreshold", .integer(success), "must be 1")
             }
         }
         errors.append(validateResources(container["resources"], path: "\(path).resources"))
-        errors.oneOf("\(path).imagePullPolicy", container["imagePullPolicy"] ?? "", ["Always", "IfNotPresent", "Never"])
+        errors.oneOf(
+            "\(path).imagePullPolicy", container["imagePullPolicy"] ?? "", ["Always", "IfNotPresent", "Never"])
         errors.oneOf(
             "\(path).terminationMessagePolicy", container["terminationMessagePolicy"] ?? "",
             ["File", "FallbackToLogsOnError"])
@@ -338,7 +346,8 @@ extension BuiltinValidation {
                     "operator must be Exists when `key` is empty, which means \"match all values and all keys\"")
             }
             if toleration["tolerationSeconds"] != nil, effect != "NoExecute" {
-                errors.invalid("\(item).effect", .string(effect), "effect must be 'NoExecute' when `tolerationSeconds` is set")
+                errors.invalid(
+                    "\(item).effect", .string(effect), "effect must be 'NoExecute' when `tolerationSeconds` is set")
             }
             switch operation {
             case "Equal", "":

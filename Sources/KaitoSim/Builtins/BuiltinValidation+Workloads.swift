@@ -51,7 +51,11 @@ extension BuiltinValidation {
                 if number < 0 { errors.invalid(path, .string(text), "must be greater than or equal to 0") }
                 if number > 100 { errors.invalid(path, .string(text), "must not be greater than 100%") }
             } else {
-                errors.invalid(path, .string(text), "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')")
+                errors.invalid(
+                    path, .string(text),
+                    "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or "
+                        + "'93%', regex used for validation is '[0-9]+%')"
+                )
             }
         default:
             break
@@ -71,17 +75,20 @@ extension BuiltinValidation {
         var errors = ValidationErrors()
         let spec = object["spec"] ?? [:]
         errors.append(validateReplicas(spec, path: "spec"))
-        errors.append(validateWorkloadSelector(spec, path: "spec", emptyMessage: "empty selector is invalid for deployment"))
+        errors.append(
+            validateWorkloadSelector(spec, path: "spec", emptyMessage: "empty selector is invalid for deployment"))
         errors.append(validatePodTemplate(spec["template"], path: "spec.template", restartPolicies: ["Always"]))
         let strategy = spec["strategy"] ?? [:]
         switch strategy["type"]?.stringValue ?? "" {
         case "Recreate":
             if strategy["rollingUpdate"] != nil {
-                errors.forbidden("spec.strategy.rollingUpdate", "may not be specified when strategy `type` is 'Recreate'")
+                errors.forbidden(
+                    "spec.strategy.rollingUpdate", "may not be specified when strategy `type` is 'Recreate'")
             }
         case "RollingUpdate":
             let update = strategy["rollingUpdate"]
-            errors.append(validateIntOrPercent(update?["maxUnavailable"], path: "spec.strategy.rollingUpdate.maxUnavailable"))
+            errors.append(
+                validateIntOrPercent(update?["maxUnavailable"], path: "spec.strategy.rollingUpdate.maxUnavailable"))
             errors.append(validateIntOrPercent(update?["maxSurge"], path: "spec.strategy.rollingUpdate.maxSurge"))
             if percentOrInteger(update?["maxUnavailable"]) == 0, percentOrInteger(update?["maxSurge"]) == 0 {
                 errors.invalid(
@@ -94,7 +101,8 @@ extension BuiltinValidation {
         if let deadline = spec["progressDeadlineSeconds"]?.integerValue {
             errors.nonNegative("spec.progressDeadlineSeconds", .integer(deadline))
             if deadline <= (spec["minReadySeconds"]?.integerValue ?? 0) {
-                errors.invalid("spec.progressDeadlineSeconds", .integer(deadline), "must be greater than minReadySeconds")
+                errors.invalid(
+                    "spec.progressDeadlineSeconds", .integer(deadline), "must be greater than minReadySeconds")
             }
         }
         errors.append(validateImmutableSelector(object, old: old))
@@ -105,7 +113,8 @@ extension BuiltinValidation {
         var errors = ValidationErrors()
         let spec = object["spec"] ?? [:]
         errors.append(validateReplicas(spec, path: "spec"))
-        errors.append(validateWorkloadSelector(spec, path: "spec", emptyMessage: "empty selector is invalid for deployment"))
+        errors.append(
+            validateWorkloadSelector(spec, path: "spec", emptyMessage: "empty selector is invalid for deployment"))
         errors.append(validatePodTemplate(spec["template"], path: "spec.template", restartPolicies: ["Always"]))
         errors.append(validateImmutableSelector(object, old: old))
         return errors
@@ -115,7 +124,8 @@ extension BuiltinValidation {
         var errors = ValidationErrors()
         let spec = object["spec"] ?? [:]
         errors.nonNegative("spec.revisionHistoryLimit", spec["revisionHistoryLimit"])
-        errors.append(validateWorkloadSelector(spec, path: "spec", emptyMessage: "empty selector is invalid for daemonset"))
+        errors.append(
+            validateWorkloadSelector(spec, path: "spec", emptyMessage: "empty selector is invalid for daemonset"))
         errors.append(validatePodTemplate(spec["template"], path: "spec.template", restartPolicies: ["Always"]))
         errors.oneOf("spec.updateStrategy.type", spec["updateStrategy"]?["type"] ?? "", ["OnDelete", "RollingUpdate"])
         errors.append(validateImmutableSelector(object, old: old))
@@ -151,7 +161,8 @@ extension BuiltinValidation {
                 "spec.persistentVolumeClaimRetentionPolicy.\(field)", retention?[field] ?? "", ["Retain", "Delete"])
         }
         errors.append(validateReplicas(spec, path: "spec"))
-        errors.append(validateWorkloadSelector(spec, path: "spec", emptyMessage: "empty selector is invalid for statefulset"))
+        errors.append(
+            validateWorkloadSelector(spec, path: "spec", emptyMessage: "empty selector is invalid for statefulset"))
         errors.append(validatePodTemplate(spec["template"], path: "spec.template", restartPolicies: ["Always"]))
         for (index, claim) in (spec["volumeClaimTemplates"]?.arrayValue ?? []).enumerated() {
             errors.append(validateClaim(claim, path: "spec.volumeClaimTemplates[\(index)].", old: nil))
@@ -241,7 +252,9 @@ extension BuiltinValidation {
         if let old, var oldSpec = old["spec"] {
             oldSpec.setValue(spec["resources"]?["requests"], at: ["resources", "requests"])
             oldSpec.setValue(spec["volumeAttributesClassName"], at: ["volumeAttributesClassName"])
-            if (oldSpec["volumeName"]?.stringValue ?? "").isEmpty { oldSpec.setValue(spec["volumeName"], at: ["volumeName"]) }
+            if (oldSpec["volumeName"]?.stringValue ?? "").isEmpty {
+                oldSpec.setValue(spec["volumeName"], at: ["volumeName"])
+            }
             if !oldSpec.isSemanticallyEqual(to: spec) {
                 errors.forbidden(
                     "spec",

@@ -104,12 +104,16 @@ enum BuiltinValidation {
         var size = 0
         for key in data.keys.sorted() {
             errors.invalid("data[\(key)]", key, messages: KubeNames.configMapKeyProblems(key))
-            if binary[key] != nil { errors.invalid("data[\(key)]", .string(key), "duplicate of key present in binaryData") }
+            if binary[key] != nil {
+                errors.invalid("data[\(key)]", .string(key), "duplicate of key present in binaryData")
+            }
             size += data[key]?.stringValue?.utf8.count ?? 0
         }
         for key in binary.keys.sorted() {
             errors.invalid("binaryData[\(key)]", key, messages: KubeNames.configMapKeyProblems(key))
-            if data[key] != nil { errors.invalid("binaryData[\(key)]", .string(key), "duplicate of key present in data") }
+            if data[key] != nil {
+                errors.invalid("binaryData[\(key)]", .string(key), "duplicate of key present in data")
+            }
             size += (binary[key]?.stringValue?.utf8.count ?? 0) * 3 / 4
         }
         if size > 1024 * 1024 { errors.tooLong("", "may not be more than 1048576 bytes") }
@@ -229,7 +233,8 @@ enum BuiltinValidation {
         if eventTime == nil || eventTime == .null {
             if involvedNamespace.isEmpty {
                 if !namespace.isEmpty, namespace != "default" {
-                    errors.invalid("involvedObject.namespace", .string(involvedNamespace), "does not match event.namespace")
+                    errors.invalid(
+                        "involvedObject.namespace", .string(involvedNamespace), "does not match event.namespace")
                 }
             } else if namespace != involvedNamespace {
                 errors.invalid("involvedObject.namespace", .string(involvedNamespace), "does not match event.namespace")
@@ -311,7 +316,8 @@ enum BuiltinValidation {
                 }
             case "Exists", "DoesNotExist":
                 if !values.isEmpty {
-                    errors.forbidden("\(item).values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'")
+                    errors.forbidden(
+                        "\(item).values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'")
                 }
             default:
                 errors.invalid("\(item).operator", expression["operator"] ?? "", "not a valid selector operator")

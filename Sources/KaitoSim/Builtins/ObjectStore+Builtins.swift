@@ -54,7 +54,8 @@ extension ObjectStore {
             throw APIError.badRequest(decodingMessage(error.message, descriptor: descriptor))
         }
         BuiltinDefaults.apply(&document, kind: kind)
-        try prepareBuiltin(&document, old: old.map(JSONValue.object), kind: kind, descriptor: descriptor,
+        try prepareBuiltin(
+            &document, old: old.map(JSONValue.object), kind: kind, descriptor: descriptor,
             subresource: subresource)
         BuiltinSchemas.normalizeEncoding(&document, as: .object(root))
         object = document.objectValue ?? object
