@@ -189,7 +189,14 @@ struct DeletionTests {
         let store = Fixture().store
         let job = try await store.create(
             R.jobs, namespace: "default",
-            object: ["apiVersion": "batch/v1", "kind": "Job", "metadata": ["name": "tune"], "spec": ["template": [:]]])
+            object: [
+                "apiVersion": "batch/v1", "kind": "Job", "metadata": ["name": "tune"],
+                "spec": [
+                    "template": [
+                        "spec": ["restartPolicy": "Never", "containers": [["name": "c", "image": "busybox"]]]
+                    ]
+                ],
+            ])
         _ = try await store.create(
             R.pods, namespace: "default",
             object: [
@@ -208,8 +215,10 @@ struct DeletionTests {
         let first = try await store.create(R.configMaps, namespace: "default", object: configMap("owner-a"))
         let second = try await store.create(R.configMaps, namespace: "default", object: configMap("owner-b"))
         var dependent = configMap("dependent")
-        dependent.setValue(
-            [ownerReference(to: first), ownerReference(to: second)], at: ["metadata", "ownerReferences"])
+        // Only one owner reference may be the controller, as the API server validates.
+        var secondReference = ownerReference(to: second)
+        secondReference.setValue(nil, at: ["controller"])
+        dependent.setValue([ownerReference(to: first), secondReference], at: ["metadata", "ownerReferences"])
         _ = try await store.create(R.configMaps, namespace: "default", object: dependent)
         _ = try await store.delete(R.configMaps, namespace: "default", name: "owner-a")
         await store.collectGarbage()

@@ -18,7 +18,10 @@ struct PatchTests {
             ])
         #expect(patched.at("metadata.labels") == ["tier": "front"])
         #expect(patched.at("spec.replicas") == 4)
-        #expect(patched.at("spec.template.spec.containers") == [["name": "only", "image": "x:1"]])
+        #expect(
+            project(patched.at("spec.template.spec.containers"), ["name", "image"]) == [
+                ["name": "only", "image": "x:1"]
+            ])
         #expect(patched.generation == 2)
     }
 
@@ -34,11 +37,13 @@ struct PatchTests {
                 ["op": "add", "path": "/data/b", "value": "2"],
                 ["op": "replace", "path": "/data/a", "value": "one"],
                 ["op": "copy", "from": "/data/b", "path": "/data/c"],
-                ["op": "move", "from": "/data/c", "path": "/data/d~1e"],
+                ["op": "add", "path": "/metadata/annotations", "value": [:]],
+                ["op": "move", "from": "/data/c", "path": "/metadata/annotations/example.com~1e"],
                 ["op": "add", "path": "/metadata/labels", "value": ["x": "y"]],
                 ["op": "remove", "path": "/data/b"],
             ])
-        #expect(patched.at("data") == ["a": "one", "d/e": "2"])
+        #expect(patched.at("data") == ["a": "one"])
+        #expect(patched.at("metadata.annotations") == ["example.com/e": "2"])
         #expect(patched.at("metadata.labels") == ["x": "y"])
 
         let failed = await #expect(throws: APIError.self) {
@@ -90,7 +95,7 @@ struct PatchTests {
         #expect(containers.map { $0["name"] } == ["main", "extra", "sidecar"])
         #expect(containers[0]["image"] == "nginx:1.27")
         #expect(containers[0]["env"] == [["name": "A", "value": "1"], ["name": "B", "value": "two"]])
-        #expect(containers[0]["ports"] == [["containerPort": 8080], ["containerPort": 80]])
+        #expect(project(containers[0]["ports"], ["containerPort"]) == [["containerPort": 8080], ["containerPort": 80]])
         #expect(containers[2]["image"] == "busybox:1.36")
     }
 
@@ -117,7 +122,10 @@ struct PatchTests {
                     "template": ["spec": ["containers": [["$patch": "replace"], ["name": "solo", "image": "solo:1"]]]]
                 ]
             ])
-        #expect(replaced.at("spec.template.spec.containers") == [["name": "solo", "image": "solo:1"]])
+        #expect(
+            project(replaced.at("spec.template.spec.containers"), ["name", "image"]) == [
+                ["name": "solo", "image": "solo:1"]
+            ])
     }
 
     @Test("Strategic merge patch merges status conditions by type through the status subresource")
@@ -134,7 +142,7 @@ struct PatchTests {
             patch: ["status": ["conditions": [["type": "Available", "status": "True"]]], "spec": ["replicas": 8]],
             subresource: .status)
         #expect(
-            patched.at("status.conditions")
+            project(patched.at("status.conditions"), ["type", "status"])
                 == [["type": "Available", "status": "True"], ["type": "Progressing", "status": "True"]])
         #expect(patched.at("spec.replicas") == 1, "a status patch ignores spec")
     }

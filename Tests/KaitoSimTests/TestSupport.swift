@@ -36,6 +36,17 @@ struct Fixture {
     }
 }
 
+/// The members named `keys` of each object of a list: what a test wrote, without the defaults the server adds
+/// (`imagePullPolicy`, `protocol`, condition times, …).
+func project(_ list: JSONValue?, _ keys: [String]) -> JSONValue? {
+    guard let items = list?.arrayValue else { return list }
+    return .array(
+        items.map { item in
+            guard let members = item.objectValue else { return item }
+            return .object(members.filter { keys.contains($0.key) })
+        })
+}
+
 /// The ConfigMap the root-CA publisher puts in every namespace, as on a real cluster.
 let rootCA = "kube-root-ca.crt"
 

@@ -134,7 +134,6 @@ extension ObjectStore {
         }
     }
 
-    static let serviceAccounts = GroupResource(group: "", resource: "serviceaccounts")
     static let serviceAccountMountPath = "/var/run/secrets/kubernetes.io/serviceaccount"
 
     /// The ServiceAccount, Priority and DefaultTolerationSeconds admission plugins on a new Pod.
@@ -149,8 +148,15 @@ extension ObjectStore {
         var spec = pod["spec"] ?? [:]
         let isMirror = (metadata["annotations"]?["kubernetes.io/config.mirror"]) != nil
 
-        // ServiceAccount
-        if !isMirror {
+        // ServiceAccount (the plugin needs the account controller: without it, as with an API server run alone,
+        // only the account name is defaulted)
+        if !isMirror, !configuration.namespaceBootstrapControllers {
+            var account = spec["serviceAccountName"]?.stringValue ?? ""
+            if account.isEmpty { account = spec["serviceAccount"]?.stringValue ?? "" }
+            if account.isEmpty { account = "default" }
+            spec.setValue(.string(account), at: ["serviceAccountName"])
+            spec.setValue(.string(account), at: ["serviceAccount"])
+        } else if !isMirror {
             var account = spec["serviceAccountName"]?.stringValue ?? ""
             if account.isEmpty { account = spec["serviceAccount"]?.stringValue ?? "" }
             if account.isEmpty { account = "default" }
@@ -173,25 +179,35 @@ extension ObjectStore {
 
         // Priority
         let className = spec["priorityClassName"]?.stringValue ?? ""
-        let priority: Int64
-        switch className {
-        case "": priority = 0
-        case "system-node-critical": priority = 2_000_001_000
-        case "system-cluster-critical": priority = 2_000_000_000
-        default: throw forbidden("no PriorityClass with name \(className) was found")
+        var priority: Int64 = 0
+        var preemption = "PreemptLowerPriority"
+        let priorityClasses = GroupResource(group: "scheduling.k8s.io", resource: "priorityclasses")
+        let chosen: StoredObject?
+        if className.isEmpty {
+            chosen = allKeys(of: priorityClasses).compactMap { stored($0) }
+                .first { $0.object["globalDefault"] == .bool(true) }
+        } else {
+            guard let found = stored(ObjectKey(resource: priorityClasses, namespace: "", name: className)) else {
+                throw forbidden("no PriorityClass with name \(className) was found")
+            }
+            chosen = found
+        }
+        if let chosen {
+            if case .integer(let value)? = chosen.object["value"] { priority = value }
+            if let policy = chosen.object["preemptionPolicy"]?.stringValue { preemption = policy }
         }
         if let given = spec["priority"]?.integerValue, given != priority {
             throw forbidden(
                 "the integer value of priority (\(given)) must not be provided in pod spec; priority admission "
                     + "controller computed \(priority) from the given PriorityClass name")
         }
-        if let given = spec["preemptionPolicy"]?.stringValue, given != "PreemptLowerPriority" {
+        if let given = spec["preemptionPolicy"]?.stringValue, given != preemption {
             throw forbidden(
                 "the string value of PreemptionPolicy (\(given)) must not be provided in pod spec; priority admission "
-                    + "controller computed PreemptLowerPriority from the given PriorityClass name")
+                    + "controller computed \(preemption) from the given PriorityClass name")
         }
         spec.setValue(.integer(priority), at: ["priority"])
-        spec.setValue("PreemptLowerPriority", at: ["preemptionPolicy"])
+        spec.setValue(.string(preemption), at: ["preemptionPolicy"])
 
         // DefaultTolerationSeconds
         var tolerations = spec["tolerations"]?.arrayValue ?? []
@@ -216,13 +232,7 @@ extension ObjectStore {
     /// use when no one has yet.
     mutating func lookUpServiceAccount(namespace: String, name: String) throws -> JSONValue? {
         let key = ObjectKey(resource: Self.serviceAccounts, namespace: namespace, name: name)
-        if let stored = stored(key) { return .object(stored.object) }
-        guard name == "default" else { return nil }
-        let created = try create(
-            GroupVersionResource(group: "", version: "v1", resource: "serviceaccounts"), namespace: namespace,
-            body: ["apiVersion": "v1", "kind": "ServiceAccount", "metadata": ["name": "default"]],
-            attribution: .update(manager: "kube-controller-manager"))
-        return created
+        return stored(key).map { .object($0.object) }
     }
 
     /// Mounts the `kube-api-access-*` projected volume (bound token, cluster CA, namespace) in every container that

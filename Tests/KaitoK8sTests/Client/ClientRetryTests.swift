@@ -139,7 +139,8 @@ struct ClientRetryTests {
             options.userAgent = KubernetesClientOptions.userAgent(program: "kaitoctl", version: "9.9.9")
             let recorder = TransportRecorder()
             let client = try cluster.client(options: recorder.options(options))
-            let created = try await client.resource(ConfigMap.self).create(makeConfigMap("ua"))
+            // With some data: a write that sets no field records no manager, as on a real server.
+            let created = try await client.resource(ConfigMap.self).create(makeConfigMap("ua", data: ["k": "v"]))
             let agent = try #require(recorder.requests.first?.headerFields[.userAgent])
             #expect(agent.hasPrefix("kaitoctl/9.9.9 ("))
             #expect(agent.hasSuffix(") kaito-swift/KaitoK8s"))
