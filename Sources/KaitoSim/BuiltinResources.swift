@@ -1,7 +1,7 @@
 import KaitoCore
 
 extension ResourceRegistry {
-    /// The resources this project uses, as a Kubernetes 1.30 API server (plus Karpenter's and Kaito's CRDs)
+    /// The resources this project uses, as a Kubernetes 1.30 API server (with the behaviour recorded from v1.36) (plus Karpenter's and Kaito's CRDs)
     /// serves them: core/v1, apps/v1, batch/v1, coordination.k8s.io/v1, apiextensions.k8s.io/v1,
     /// karpenter.sh/v1alpha5 machines, karpenter.sh/v1beta1 and v1 nodeclaims, karpenter.azure.com/v1alpha2
     /// aksnodeclasses, kaito.sh/v1alpha1 workspaces.

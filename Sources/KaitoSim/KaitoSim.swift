@@ -5,6 +5,17 @@
 /// watches and CustomResourceDefinitions), the ``ResourceRegistry`` of served resources, and ``APIError``, which
 /// renders Kubernetes `Status` objects. An HTTP layer maps requests onto ``APIStore`` one to one.
 public enum KaitoSim {
-    /// The Kubernetes version whose API behaviour the emulator follows.
+    /// The Kubernetes version the emulator reports (`/version`, node kubelet versions).
+    ///
+    /// Its answers follow a real kube-apiserver v1.36.2 wherever they have been compared with one (Docs/simulator.md
+    /// lists what is emulated), but it reports v1.30: kubectl 1.32 and later send protobuf request bodies to servers
+    /// of v1.32 and later, and the emulator speaks JSON and YAML only.
     public static let emulatedKubernetesVersion = "v1.30.0"
+
+    /// The Kubernetes release whose recorded answers the emulator reproduces.
+    public static let behaviourVersion = "v1.36.2"
+
+    /// The Kubernetes version whose CEL libraries compile CRD validation rules: the oldest release Kaito supports,
+    /// so that a CRD the emulator accepts installs on every supported cluster (a newer server accepts more).
+    public static let celLibraryVersion = "v1.30"
 }

@@ -237,8 +237,10 @@ extension ObjectStore {
         if incoming.resourceVersion.isEmpty,
             descriptor.isCustomResource || descriptor.groupResource == CustomResourceDefinitions.resource
         {
+            // The registry reports it with the qualified resource, not the kind: `workspaces.kaito.sh "ws" is
+            // invalid: …`.
             throw APIError.invalid(
-                kind: descriptor.kind, group: descriptor.group, name: name,
+                kind: descriptor.plural, group: descriptor.group, name: name,
                 errors: [
                     FieldError(
                         field: "metadata.resourceVersion", kind: .invalidRendered("0x0"),

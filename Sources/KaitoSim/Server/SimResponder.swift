@@ -96,6 +96,31 @@ struct SimResponder: HTTPResponder {
         return .anonymous
     }
 
+    // MARK: - OpenAPI v3
+
+    /// `/openapi/v3` (the index of group versions, each with its document's URL) and `/openapi/v3/api/v1`,
+    /// `/openapi/v3/apis/GROUP/VERSION` (the OpenAPI 3.0 document of one group version).
+    private func openAPIV3(path: String, registry: ResourceRegistry) throws -> Response {
+        let segments = path.split(separator: "/").map(String.init).dropFirst(2)
+        var groupVersions = registry.groupVersions.flatMap { group, versions in
+            versions.map { group.isEmpty ? $0 : "\(group)/\($0)" }
+        }
+        groupVersions.sort()
+        if segments.isEmpty {
+            return HTTPMessages.json(OpenAPIDocuments.index(groupVersions: groupVersions))
+        }
+        let wanted: String
+        switch segments.first {
+        case "api" where segments.count == 2: wanted = segments.dropFirst().joined()
+        case "apis" where segments.count == 3: wanted = segments.dropFirst().joined(separator: "/")
+        default: throw APIError.pageNotFound
+        }
+        guard groupVersions.contains(wanted),
+            let document = OpenAPIDocuments.document(groupVersion: wanted, descriptors: registry.descriptors)
+        else { throw APIError.pageNotFound }
+        return HTTPMessages.json(document)
+    }
+
     // MARK: - Routing
 
     private func route(_ request: inout Request, user: SimUser) async throws -> Response {
@@ -156,10 +181,7 @@ struct SimResponder: HTTPResponder {
             }
             return HTTPMessages.json(Discovery.openAPIV2)
         case .openAPIV3:
-            // Not served, as on API servers before 1.24: clients fall back to /openapi/v2.
-            throw APIError(
-                code: 404, reason: "NotFound", message: "the server could not find the requested resource",
-                details: StatusDetails())
+            return try openAPIV3(path: request.uri.path, registry: registry)
         case .resource, .unknown:
             throw APIError.resourceNotFound()
         }
