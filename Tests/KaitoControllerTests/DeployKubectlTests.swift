@@ -3,7 +3,8 @@ import KaitoCore
 import Testing
 
 /// The install manifests and the chart applied with the real `kubectl` (and `helm`) to a KaitoSim API server over
-/// TLS. KaitoSim stores the CRDs with their CEL rules but does not evaluate CEL; a real API server does.
+/// TLS. KaitoSim compiles the CRDs' CEL rules as a real API server does, refusing a CRD a real server refuses, and
+/// evaluates them on every Workspace write.
 @Suite(
     "Deploy: kubectl apply to kaito-sim",
     .enabled(
@@ -99,6 +100,40 @@ struct DeployKubectlTests {
             #expect(machines.output.split(separator: "\n").first?.split(separator: " ").first == "NAME")
             let machine = try await session.getJSON("machine", "ws0123456789")
             #expect(machine["spec"]?["requirements"]?.arrayValue?.count == 1, "spec is kept as given")
+        }
+    }
+
+    @Test("kubectl apply -f deploy/provisioner-crds/: the stand-in Machine and NodeClaim CRDs are accepted")
+    func provisionerCRDs() async throws {
+        try await DeploySimSession.run { session in
+            let applied = try await session.kubectl("apply", "-f", DeployRepository.path("deploy/provisioner-crds"))
+            #expect(
+                applied.output.split(separator: "\n").map(String.init).sorted() == [
+                    "customresourcedefinition.apiextensions.k8s.io/machines.karpenter.sh created",
+                    "customresourcedefinition.apiextensions.k8s.io/nodeclaims.karpenter.sh created",
+                ])
+        }
+    }
+
+    @Test("The Workspace CRD as it was (inference.template without a type) is refused as a real API server refused it")
+    func untypedTemplateRefused() async throws {
+        let text = String(decoding: try DeployRepository.data("deploy/crds/kaito.sh_workspaces.yaml"), as: UTF8.self)
+        let typed = "                type: object\n                x-kubernetes-preserve-unknown-fields: true"
+        let untyped = "                x-kubernetes-preserve-unknown-fields: true"
+        let broken = try #require(text.range(of: typed).map { text.replacingCharacters(in: $0, with: untyped) })
+        try await DeploySimSession.run { session in
+            let file = session.directory.appendingPathComponent("old-workspaces-crd.yaml")
+            try broken.write(to: file, atomically: true, encoding: .utf8)
+            let refused = try await session.kubectl("apply", "--server-side", "-f", file.path, expectedStatus: 1)
+            #expect(
+                refused.errors.contains(
+                    "spec.validation.openAPIV3Schema.properties[inference].x-kubernetes-validations[1].rule: "
+                        + "Invalid value: apiextensions.ValidationRule{Rule:\"has(self.template) == "
+                        + "has(oldSelf.template)\""),
+                "\(refused.errors)")
+            #expect(refused.errors.contains("compilation failed: ERROR: <input>:1:4: undefined field 'template'"))
+            let missing = try await session.kubectl("get", "crd", "workspaces.kaito.sh", expectedStatus: 1)
+            #expect(missing.errors.contains("NotFound"), "nothing was half-applied")
         }
     }
 
