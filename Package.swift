@@ -116,6 +116,7 @@ let package = Package(
             dependencies: [
                 "KaitoCore",
                 "KaitoHTTP",
+                "KaitoSim",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

@@ -3,8 +3,10 @@ import KaitoCore
 import KaitoHTTP
 import KaitoK8s
 import KaitoSim
+import KaitoTestSupport
 
-/// A KaitoSim API server in this process (plain HTTP on 127.0.0.1, bearer token `admin`), optionally with the
+/// A KaitoSim API server in this process (HTTPS on 127.0.0.1 with the shared test CA, bearer token `admin`),
+/// optionally with the
 /// simulated fleet, plus a kubeconfig file for it, for running the built `kaito-controller` against.
 ///
 /// ```swift
@@ -55,7 +57,9 @@ struct ControllerSim: Sendable {
                 initialNamespaces: ["default", "kube-system", "kube-public", "kube-node-lease", systemNamespace]),
             clock: SystemClock(), identifiers: RandomIdentifierSource())
         if gpuNodes > 0 { try await store.seedGPUNodes(count: gpuNodes, instanceType: instanceType) }
+        let pki = try TestPKI.shared()
         var configuration = SimServer.Configuration()
+        configuration.tls = try pki.serverTLS(verifyClients: false)
         configuration.authentication.tokens[token] = SimUser(name: "admin", groups: ["system:masters"])
         configuration.authentication.anonymousEnabled = false
         configuration.requestLog = requestLog
@@ -77,11 +81,15 @@ struct ControllerSim: Sendable {
         defer { fleetTask?.cancel() }
         return try await SimServer.withServer(store: store, configuration: configuration) { server in
             let kubeconfig = directory.appendingPathComponent("kubeconfig")
-            try SimKubeconfig(server: server.url, credential: .token(controllerRules == nil ? token : controllerToken))
-                .write(to: kubeconfig)
+            try SimKubeconfig(
+                server: server.url, certificateAuthorityPEM: try pki.data(atPath: pki.caCertificatePath),
+                credential: .token(controllerRules == nil ? token : controllerToken)
+            ).write(to: kubeconfig)
             let client = try KubernetesClient(
                 connection: ClusterConnection(
-                    server: server.url, credentials: StaticCredentialProvider(KubernetesCredential(bearerToken: token)),
+                    server: server.url,
+                    tls: HTTPClientConfiguration.TLSConfiguration(trustRoots: .file(path: pki.caCertificatePath)),
+                    credentials: StaticCredentialProvider(KubernetesCredential(bearerToken: token)),
                     namespace: "default"),
                 options: KubernetesClientOptions(qps: 0))
             let sim = ControllerSim(
@@ -114,7 +122,11 @@ struct ControllerSim: Sendable {
     /// Writes another kubeconfig for this server that authenticates with `token`, and returns its location.
     func writeKubeconfig(token: String, name: String) throws -> URL {
         let url = directory.appendingPathComponent(name)
-        try SimKubeconfig(server: server.url, credential: .token(token)).write(to: url)
+        let pki = try TestPKI.shared()
+        try SimKubeconfig(
+            server: server.url, certificateAuthorityPEM: try pki.data(atPath: pki.caCertificatePath),
+            credential: .token(token)
+        ).write(to: url)
         return url
     }
 

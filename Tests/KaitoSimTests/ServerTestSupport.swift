@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import KaitoCore
 import KaitoHTTP
+import KaitoTestSupport
 import Testing
 
 @testable import KaitoSim
@@ -20,19 +21,24 @@ struct SimHTTP: Sendable {
 
     var scheme: String { server.configuration.tls == nil ? "http" : "https" }
 
-    /// Starts a server for a fresh store (manual clock, seeded identifiers), runs `body`, and stops the server.
+    /// Starts a server for a fresh store (manual clock, seeded identifiers) over TLS with the shared test CA (unless
+    /// `configure` sets other TLS settings, and `client` others to trust), runs `body`, and stops the server.
     static func run<T: Sendable>(
         storeConfiguration: APIStore.Configuration = APIStore.Configuration(),
         configure: (inout SimServer.Configuration) -> Void = { _ in },
-        client: HTTPClientConfiguration = HTTPClientConfiguration(),
+        client: HTTPClientConfiguration? = nil,
         _ body: (SimHTTP) async throws -> T
     ) async throws -> T {
         let clock = ManualClock()
         let store = APIStore(
             configuration: storeConfiguration, clock: clock, identifiers: SeededIdentifierSource(seed: 7))
+        let pki = try TestPKI.shared()
         var configuration = SimServer.Configuration()
+        configuration.tls = try pki.serverTLS(verifyClients: false)
         configuration.authentication.tokens[adminToken] = SimUser(name: "admin", groups: ["system:masters"])
         configure(&configuration)
+        let client =
+            client ?? HTTPClientConfiguration(tls: .init(trustRoots: .file(path: pki.caCertificatePath)))
         return try await SimServer.withServer(store: store, configuration: configuration) { server in
             let transport = try CurlTransport(configuration: client)
             return try await body(SimHTTP(server: server, store: store, clock: clock, transport: transport))

@@ -2,6 +2,7 @@ import Foundation
 import KaitoCore
 import KaitoHTTP
 import KaitoSim
+import KaitoTestSupport
 import Testing
 
 @testable import KaitoK8s
@@ -26,12 +27,12 @@ struct SimCluster: Sendable {
     /// Starts a server, runs `body`, stops the server and removes the folder.
     ///
     /// - Parameters:
-    ///   - tls: Serve TLS with a fresh CA (made with openssl).
+    ///   - tls: Serve TLS with the shared test CA (``TestPKI``); off serves plain HTTP.
     ///   - verifyClientCertificates: Ask for and verify client certificates (with `tls`).
     ///   - storeConfiguration: The store settings (event window, bookmarks, …).
     ///   - configure: Changes the server configuration (tokens, users, rules, faults) before it starts.
     static func run<T: Sendable>(
-        tls: Bool = false,
+        tls: Bool = true,
         verifyClientCertificates: Bool = false,
         // The client tests count a namespace's ConfigMaps: no root-CA publisher, as with envtest's API server.
         storeConfiguration: APIStore.Configuration = APIStore.Configuration(namespaceBootstrapControllers: false),
@@ -49,7 +50,7 @@ struct SimCluster: Sendable {
         configuration.authentication.tokens[adminToken] = SimUser(name: "admin", groups: ["system:masters"])
         var pki: SimPKI?
         if tls {
-            let generated = try SimPKI.generate(in: directory.appendingPathComponent("pki"))
+            let generated = try TestPKI.shared()
             configuration.tls = try generated.serverTLS(verifyClients: verifyClientCertificates)
             pki = generated
         }
