@@ -81,7 +81,11 @@ struct KaitoSimCommand: AsyncParsableCommand {
 
     @Flag(
         inversion: .prefixedNo,
-        help: "Run the simulated fleet: claims become nodes, workloads get scheduled, running pods, endpoints.")
+        help: """
+            Simulate machines: claims become GPU nodes, pods get scheduled and run. Without it the controller \
+            manager's controllers still run (ReplicaSets, workload pods and status, endpoints), as on a control plane \
+            without nodes.
+            """)
     var fleet = true
 
     func validate() throws {
@@ -161,12 +165,9 @@ struct KaitoSimCommand: AsyncParsableCommand {
             }
         }
 
-        var fleetTask: Task<Void, Never>?
-        if fleet {
-            let simulator = FleetSimulator(store: store)
-            configuration.faults = simulator
-            fleetTask = Task { await simulator.run() }
-        }
+        let simulator = FleetSimulator(store: store, configuration: FleetConfiguration(simulatesNodes: fleet))
+        configuration.faults = simulator
+        let fleetTask: Task<Void, Never>? = Task { await simulator.run() }
 
         let signals = SignalWaiter(signals: [SIGINT, SIGTERM])
         let server = try await SimServer.start(store: store, configuration: configuration)
@@ -182,7 +183,7 @@ struct KaitoSimCommand: AsyncParsableCommand {
             ? "plain HTTP: kubectl sends no credentials over HTTP and is anonymous"
             : clientCert ? "client certificate CN=\(user)" : "bearer token for \(user)"
         var seeded = nodes > 0 ? ", \(nodes) \(instanceType) node\(nodes == 1 ? "" : "s")" : ""
-        seeded += fleet ? ", simulated fleet on" : ", no fleet"
+        seeded += fleet ? ", simulated fleet on" : ", no nodes simulated"
         Self.say(
             "kaito-sim: Kubernetes \(KaitoSim.emulatedKubernetesVersion) API emulator at \(server.url) (\(how)"
                 + "\(seeded)); use it with: export KUBECONFIG=\(kubeconfigURL.path); kubectl get nodes")

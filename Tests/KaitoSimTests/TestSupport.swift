@@ -13,6 +13,7 @@ enum R {
     static let nodes = GroupVersionResource(group: "", version: "v1", resource: "nodes")
     static let leases = GroupVersionResource(group: "coordination.k8s.io", version: "v1", resource: "leases")
     static let deployments = GroupVersionResource(group: "apps", version: "v1", resource: "deployments")
+    static let replicaSets = GroupVersionResource(group: "apps", version: "v1", resource: "replicasets")
     static let jobs = GroupVersionResource(group: "batch", version: "v1", resource: "jobs")
     static let workspaces = GroupVersionResource(group: "kaito.sh", version: "v1alpha1", resource: "workspaces")
     static let nodeClaims = GroupVersionResource(group: "karpenter.sh", version: "v1", resource: "nodeclaims")

@@ -104,14 +104,19 @@ public struct FleetConfiguration: Sendable {
     /// before removing it. `nil` launches claims without a finalizer, and their Nodes are then removed after the claim
     /// is gone (by the garbage collector through the Node's owner reference, or by the provisioner's next pass).
     public var claimFinalizer: String?
+    /// Whether the machines are simulated: the node provisioner, the scheduler and the kubelets. Off leaves only
+    /// the controller-manager's controllers (ReplicaSets, pods of workloads, workload status, Endpoints), as a
+    /// control plane without nodes runs them: claims stay unfulfilled and pods Pending.
+    public var simulatesNodes: Bool
 
     /// Creates settings: Azure, the bundled catalog, no delays, no faults, Karpenter's `karpenter.sh/termination`
-    /// finalizer on claims.
+    /// finalizer on claims, nodes simulated.
     public init(
         cloud: CloudProvider = .azure, catalog: GPUCatalog = .bundled, timing: FleetTiming = .immediate,
         faults: FaultPlan = FaultPlan(), randomSeed: UInt64? = nil, nodeShapes: [String: NodeShape] = [:],
-        claimFinalizer: String? = "karpenter.sh/termination"
+        claimFinalizer: String? = "karpenter.sh/termination", simulatesNodes: Bool = true
     ) {
+        self.simulatesNodes = simulatesNodes
         self.cloud = cloud
         self.catalog = catalog
         self.timing = timing

@@ -22,12 +22,13 @@ import KaitoCore
 /// 3. **Pod garbage collection**: pods bound to a Node that no longer exists are deleted at once (grace 0). A
 ///    **kubelet** finishes the graceful deletion of a pod on its Node (the API server only marks it Terminating)
 ///    by deleting it with grace 0.
-/// 4. **Workload controllers**: Deployments (pods `NAME-HASH-XXXXX` labelled `pod-template-hash`), StatefulSets (pods
-///    `NAME-0`, `NAME-1`, … labelled `statefulset.kubernetes.io/pod-name`, created in order or in parallel per
-///    `podManagementPolicy`) and Jobs (one pod `NAME-XXXXX`) get pods from their templates, with a controller owner
-///    reference; scaling down deletes the surplus; a template change deletes every out-of-date pod at once and
-///    creates new ones (no surge or unavailability budget). Deployment pods are owned by the Deployment itself: the
-///    emulator serves no ReplicaSets.
+/// 4. **Workload controllers**: a Deployment gets a ReplicaSet `NAME-HASH` for its current template (owned by it,
+///    labelled and selected with `pod-template-hash`, annotated with its revision), scaled to its replicas, while
+///    the ReplicaSets of older templates are scaled to 0 at once (no surge or unavailability budget) and those beyond
+///    `revisionHistoryLimit` deleted; ReplicaSets (pods `NAME-HASH-XXXXX`), StatefulSets (pods `NAME-0`, `NAME-1`, …
+///    labelled `statefulset.kubernetes.io/pod-name`, created in order or in parallel per `podManagementPolicy`) and
+///    Jobs (one pod `NAME-XXXXX`) get pods from their templates, with a controller owner reference; scaling down
+///    deletes the surplus; a StatefulSet's template change deletes every out-of-date pod at once.
 /// 5. **Scheduler**: a Pending pod without a node is bound (`spec.nodeName`, `PodScheduled=True`) to the least
 ///    loaded node that passes the default profile's filters: not unschedulable, every `NoSchedule`/`NoExecute` taint
 ///    tolerated (a node that is not Ready counts as tainted `node.kubernetes.io/not-ready`), `nodeSelector` and
@@ -37,7 +38,8 @@ import KaitoCore
 /// 6. **Kubelet**: a bound pod on a Ready node starts: phase `Running`, an IP from its node's `10.244.N.0/24` range
 ///    (addresses are labels only, never contacted), every container running and ready, `Ready=True`. A Job's running
 ///    pod then succeeds, once the Job's status shows it ready.
-/// 7. **Status**: Deployments (`replicas`, `updatedReplicas`, `readyReplicas`, `availableReplicas`,
+/// 7. **Status**: ReplicaSets (`replicas`, `fullyLabeledReplicas`, `readyReplicas`, `availableReplicas`,
+///    `observedGeneration`), Deployments (`replicas`, `updatedReplicas`, `readyReplicas`, `availableReplicas`,
 ///    `unavailableReplicas`, `observedGeneration`, conditions `Available` and `Progressing` with the deployment
 ///    controller's reasons, including `ProgressDeadlineExceeded` after `progressDeadlineSeconds`), StatefulSets
 ///    (`replicas`, `readyReplicas`, `currentReplicas`, `updatedReplicas`, `availableReplicas`, revisions,
@@ -193,13 +195,17 @@ public actor FleetSimulator {
         pass = PassState(now: now)
         await store.collectGarbage().forEach { pass.report.actions.append("garbage collector: \($0)") }
         await applyWatchFaults()
-        await reconcileClaims()
-        await collectOrphanedPods()
-        await finishTerminatingPods()
+        if configuration.simulatesNodes {
+            await reconcileClaims()
+            await collectOrphanedPods()
+            await finishTerminatingPods()
+        }
         await reconcileWorkloadPods()
-        await schedulePods()
-        await startPods()
-        await completeJobPods()
+        if configuration.simulatesNodes {
+            await schedulePods()
+            await startPods()
+            await completeJobPods()
+        }
         await updateWorkloadStatus()
         await updateEndpoints()
         pendingSince = pendingSince.filter { pass.seenSteps.contains($0.key) }

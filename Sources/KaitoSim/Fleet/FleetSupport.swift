@@ -9,6 +9,7 @@ enum FleetResources {
     static let endpoints = GroupVersionResource(group: "", version: "v1", resource: "endpoints")
     static let deployments = GroupVersionResource(group: "apps", version: "v1", resource: "deployments")
     static let statefulSets = GroupVersionResource(group: "apps", version: "v1", resource: "statefulsets")
+    static let replicaSets = GroupVersionResource(group: "apps", version: "v1", resource: "replicasets")
     static let jobs = GroupVersionResource(group: "batch", version: "v1", resource: "jobs")
     static let definitions = GroupVersionResource(
         group: "apiextensions.k8s.io", version: "v1", resource: "customresourcedefinitions")
@@ -20,7 +21,7 @@ enum FleetResources {
     /// What ``FleetSimulator/run()`` watches: every resource whose changes give the fleet work.
     static let watched: [GroupResource] = [
         machines, nodeClaims, nodes.groupResource, pods.groupResource, services.groupResource,
-        deployments.groupResource, statefulSets.groupResource, jobs.groupResource,
+        deployments.groupResource, statefulSets.groupResource, jobs.groupResource, replicaSets.groupResource,
     ]
 }
 

@@ -6,10 +6,15 @@ extension FleetSimulator {
     static let controllerManager = "kube-controller-manager"
 
     func reconcileWorkloadPods() async {
+        let replicaSets = await list(FleetResources.replicaSets)
+        let replicaSetsByOwner = Dictionary(grouping: replicaSets) { $0.controllerUID ?? "" }
+        for deployment in await list(FleetResources.deployments) where !deployment.isDeleting {
+            await reconcileReplicaSets(ofDeployment: deployment, owned: replicaSetsByOwner[deployment.uid] ?? [])
+        }
         let pods = await list(FleetResources.pods).filter { !$0.isDeleting }
         let byOwner = Dictionary(grouping: pods) { $0.controllerUID ?? "" }
-        for deployment in await list(FleetResources.deployments) where !deployment.isDeleting {
-            await reconcilePods(ofDeployment: deployment, pods: byOwner[deployment.uid] ?? [])
+        for replicaSet in await list(FleetResources.replicaSets) where !replicaSet.isDeleting {
+            await reconcilePods(ofReplicaSet: replicaSet, pods: byOwner[replicaSet.uid] ?? [])
         }
         for statefulSet in await list(FleetResources.statefulSets) where !statefulSet.isDeleting {
             await reconcilePods(ofStatefulSet: statefulSet, pods: byOwner[statefulSet.uid] ?? [])
@@ -26,27 +31,104 @@ extension FleetSimulator {
 
     // MARK: Deployments
 
-    private func reconcilePods(ofDeployment deployment: FleetObject, pods: [FleetObject]) async {
+    static let revisionAnnotation = "deployment.kubernetes.io/revision"
+
+    /// The deployment controller: a ReplicaSet `NAME-HASH` for the current template, owned by the Deployment and
+    /// scaled to its replicas; ReplicaSets of older templates scaled to 0 (at once: no surge or unavailability
+    /// budget), and those beyond `revisionHistoryLimit` deleted.
+    private func reconcileReplicaSets(ofDeployment deployment: FleetObject, owned: [FleetObject]) async {
         let desired = Self.desiredReplicas(deployment)
         let hash = FleetHashing.templateHash(deployment["spec", "template"])
-        let outdated = pods.filter { $0.labels[FleetLabels.podTemplateHash] != hash }
-        let current = pods.filter { $0.labels[FleetLabels.podTemplateHash] == hash }
-        let surplus = max(0, current.count - desired)
-        let missing = max(0, desired - current.count)
-        guard !outdated.isEmpty || surplus > 0 || missing > 0 else { return }
-        guard isDue("pods/\(deployment.uid)", after: configuration.timing.podCreation) else { return }
-        for pod in outdated {
-            await delete(FleetResources.pods, pod, manager: Self.controllerManager, why: "its template is out of date")
+        let name = "\(deployment.name)-\(hash)"
+        let live = owned.filter { !$0.isDeleting }
+        let revisions = live.compactMap {
+            Int($0["metadata", "annotations", Self.revisionAnnotation]?.stringValue ?? "")
         }
-        for pod in Self.deletionOrder(current).prefix(surplus) {
+        if let current = live.first(where: { $0.name == name }) {
+            var scaled = current
+            scaled.set(.integer(Int64(desired)), at: "spec", "replicas")
+            scaled.set(
+                .string(String(desired)), at: "metadata", "annotations", "deployment.kubernetes.io/desired-replicas")
+            await update(
+                FleetResources.replicaSets, scaled, original: current, manager: Self.controllerManager,
+                describe: "scaled to \(desired)")
+        } else {
+            await create(
+                FleetResources.replicaSets, namespace: deployment.namespace,
+                object: Self.replicaSet(
+                    for: deployment, name: name, hash: hash, replicas: desired,
+                    revision: (revisions.max() ?? 0) + 1),
+                manager: Self.controllerManager, describe: "ReplicaSet")
+        }
+        var old = live.filter { $0.name != name }
+        for replicaSet in old where FleetJSON.integer(replicaSet["spec", "replicas"]) != 0 {
+            var scaled = replicaSet
+            scaled.set(.integer(0), at: "spec", "replicas")
+            await update(
+                FleetResources.replicaSets, scaled, original: replicaSet, manager: Self.controllerManager,
+                describe: "scaled down")
+        }
+        let limit = Int(FleetJSON.integer(deployment["spec", "revisionHistoryLimit"]) ?? 10)
+        old.sort {
+            Int($0["metadata", "annotations", Self.revisionAnnotation]?.stringValue ?? "") ?? 0
+                < Int($1["metadata", "annotations", Self.revisionAnnotation]?.stringValue ?? "") ?? 0
+        }
+        for replicaSet in old.dropLast(max(0, limit)) {
+            await delete(
+                FleetResources.replicaSets, replicaSet, manager: Self.controllerManager,
+                why: "beyond the revision history limit")
+        }
+    }
+
+    /// The ReplicaSet the deployment controller makes for a template: the template's labels and the
+    /// `pod-template-hash` on it, its selector and its pods, the revision annotations, a controller reference.
+    static func replicaSet(for deployment: FleetObject, name: String, hash: String, replicas: Int, revision: Int)
+        -> JSONValue
+    {
+        var template = deployment["spec", "template"] ?? [:]
+        var labels = FleetJSON.stringMap(template["metadata"]?["labels"])
+        labels[FleetLabels.podTemplateHash] = hash
+        template.setValue(FleetJSON.object(labels), at: ["metadata", "labels"])
+        var selector = deployment["spec", "selector"] ?? [:]
+        var matchLabels = FleetJSON.stringMap(selector["matchLabels"])
+        matchLabels[FleetLabels.podTemplateHash] = hash
+        selector.setValue(FleetJSON.object(matchLabels), at: ["matchLabels"])
+        let surge = Int((Double(replicas) * 0.25).rounded(.up))
+        var spec: [String: JSONValue] = [
+            "replicas": .integer(Int64(replicas)), "selector": selector, "template": template,
+        ]
+        if let minReady = deployment["spec", "minReadySeconds"] { spec["minReadySeconds"] = minReady }
+        let annotations: [String: JSONValue] = [
+            revisionAnnotation: .string(String(revision)),
+            "deployment.kubernetes.io/desired-replicas": .string(String(replicas)),
+            "deployment.kubernetes.io/max-replicas": .string(String(replicas + surge)),
+        ]
+        return [
+            "apiVersion": "apps/v1", "kind": "ReplicaSet",
+            "metadata": [
+                "name": .string(name), "namespace": .string(deployment.namespace), "labels": FleetJSON.object(labels),
+                "annotations": .object(annotations),
+                "ownerReferences": [deployment.controllerReference],
+            ],
+            "spec": .object(spec),
+        ]
+    }
+
+    // MARK: ReplicaSets
+
+    private func reconcilePods(ofReplicaSet replicaSet: FleetObject, pods: [FleetObject]) async {
+        let desired = max(0, Int(FleetJSON.integer(replicaSet["spec", "replicas"]) ?? 1))
+        let surplus = max(0, pods.count - desired)
+        let missing = max(0, desired - pods.count)
+        guard surplus > 0 || missing > 0 else { return }
+        guard isDue("pods/\(replicaSet.uid)", after: configuration.timing.podCreation) else { return }
+        for pod in Self.deletionOrder(pods).prefix(surplus) {
             await delete(FleetResources.pods, pod, manager: Self.controllerManager, why: "scaled down")
         }
         for _ in 0..<missing {
-            let pod = Self.pod(
-                from: deployment, generateName: "\(deployment.name)-\(hash)-",
-                labels: [FleetLabels.podTemplateHash: hash])
+            let pod = Self.pod(from: replicaSet, generateName: "\(replicaSet.name)-", labels: [:])
             await create(
-                FleetResources.pods, namespace: deployment.namespace, object: pod, manager: Self.controllerManager,
+                FleetResources.pods, namespace: replicaSet.namespace, object: pod, manager: Self.controllerManager,
                 describe: "Pod")
         }
     }

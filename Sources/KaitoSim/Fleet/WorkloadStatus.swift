@@ -6,9 +6,19 @@ extension FleetSimulator {
     func updateWorkloadStatus() async {
         let pods = await list(FleetResources.pods).filter { !$0.isDeleting }
         let byOwner = Dictionary(grouping: pods) { $0.controllerUID ?? "" }
+        let replicaSets = await list(FleetResources.replicaSets)
+        for replicaSet in replicaSets where !replicaSet.isDeleting {
+            var updated = replicaSet
+            updated.set(replicaSetStatus(replicaSet, pods: byOwner[replicaSet.uid] ?? []), at: "status")
+            await update(
+                FleetResources.replicaSets, updated, original: replicaSet, subresource: .status,
+                manager: Self.controllerManager, describe: "updated status of")
+        }
+        let replicaSetsByOwner = Dictionary(grouping: replicaSets) { $0.controllerUID ?? "" }
         for deployment in await list(FleetResources.deployments) where !deployment.isDeleting {
+            let owned = (replicaSetsByOwner[deployment.uid] ?? []).flatMap { byOwner[$0.uid] ?? [] }
             var updated = deployment
-            updated.set(deploymentStatus(deployment, pods: byOwner[deployment.uid] ?? []), at: "status")
+            updated.set(deploymentStatus(deployment, pods: owned), at: "status")
             await update(
                 FleetResources.deployments, updated, original: deployment, subresource: .status,
                 manager: Self.controllerManager, describe: "updated status of")
@@ -31,6 +41,21 @@ extension FleetSimulator {
 
     /// `.integer(n)`, or `nil` for 0 (the `omitempty` counters of workload status).
     private static func count(_ value: Int) -> JSONValue? { value > 0 ? .integer(Int64(value)) : nil }
+
+    // MARK: ReplicaSets
+
+    /// The replica set controller's status: `replicas` always, the other counters when not 0.
+    private func replicaSetStatus(_ replicaSet: FleetObject, pods: [FleetObject]) -> JSONValue {
+        let labels = FleetJSON.stringMap(replicaSet["spec", "template", "metadata", "labels"])
+        let minReady = FleetJSON.integer(replicaSet["spec", "minReadySeconds"]) ?? 0
+        var status: [String: JSONValue] = ["replicas": .integer(Int64(pods.count))]
+        status["fullyLabeledReplicas"] = Self.count(
+            pods.filter { pod in labels.allSatisfy { pod.labels[$0.key] == $0.value } }.count)
+        status["readyReplicas"] = Self.count(pods.filter(FleetPods.isReady).count)
+        status["availableReplicas"] = Self.count(pods.filter { isAvailable($0, minReadySeconds: minReady) }.count)
+        status["observedGeneration"] = replicaSet["metadata", "generation"]
+        return .object(status)
+    }
 
     // MARK: Deployments
 
