@@ -54,9 +54,9 @@ trap 'exit 130' INT TERM
 heading "Offline: what the operator would do for falcon-7b (no cluster needed)"
 run kaitoctl plan -f examples/inference/falcon-7b.yaml -o summary
 
-heading "Start a simulated cluster: kaito-sim --tls (API server on 127.0.0.1, simulated GPU fleet)"
+heading "Start a simulated cluster: kaito-sim (API server on 127.0.0.1 over HTTPS, simulated GPU fleet)"
 kubeconfig=$state/kubeconfig
-kaito-sim --tls --kubeconfig "$kubeconfig" --state-dir "$state/sim" >"$state/sim.log" 2>&1 &
+kaito-sim --kubeconfig "$kubeconfig" --state-dir "$state/sim" >"$state/sim.log" 2>&1 &
 sim_pid=$!
 for _ in $(seq 1 100); do
     [[ -s $kubeconfig ]] && grep -q "kaito-sim:" "$state/sim.log" && break
