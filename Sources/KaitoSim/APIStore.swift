@@ -88,16 +88,18 @@ public actor APIStore {
     /// that no watch sees and that is then discarded: the result and the errors are the write's, and nothing is
     /// stored, logged or sent to watches.
     func perform<Result: Sendable>(
-        fieldValidation: FieldValidation, dryRun: Bool, _ write: @Sendable (inout ObjectStore) throws -> Result
+        fieldValidation: FieldValidation, dryRun: Bool, decodingProblems: [String] = [],
+        _ write: @Sendable (inout ObjectStore) throws -> Result
     ) throws -> (result: Result, warnings: [String]) {
+        let scope = RequestScope(fieldValidation: fieldValidation, decodingProblems: decodingProblems)
         if dryRun {
             var copy = state
             copy.watchers = [:]
-            copy.request = RequestScope(fieldValidation: fieldValidation)
+            copy.request = scope
             let result = try write(&copy)
             return (result, copy.request.warnings)
         }
-        state.request = RequestScope(fieldValidation: fieldValidation)
+        state.request = scope
         defer { state.request = RequestScope() }
         let result = try write(&state)
         return (result, state.request.warnings)

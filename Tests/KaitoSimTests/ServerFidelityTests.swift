@@ -335,6 +335,33 @@ struct ServerFidelityTests {
         }
     }
 
+    @Test("Duplicate and unknown fields: the last duplicate wins with a warning per field; Strict refuses both")
+    func duplicateAndUnknownFields() async throws {
+        try await SimHTTP.run { http in
+            let base = "/api/v1/namespaces/default/configmaps"
+            let body = #"{"metadata": {"name": "dup", "labels": {"a": "1", "a": "2"}}, "data": {"k": "v"}, "bogus": 1}"#
+            let warned = try await http.send(.post, base, text: body)
+            #expect(warned.status == 201)
+            #expect(warned.json.at("metadata.labels") == ["a": "2"], "the last duplicate wins, as in Go")
+            let warnings = warned.headers[values: .init("Warning")!]
+            #expect(warnings.contains("299 - \"duplicate field \\\"metadata.labels.a\\\"\""), "\(warnings)")
+            #expect(warnings.contains("299 - \"unknown field \\\"bogus\\\"\""), "\(warnings)")
+            let strict = try await http.send(
+                .post, "\(base)?fieldValidation=Strict", text: body.replacingOccurrences(of: "\"dup\"", with: "\"s\""))
+            #expect(strict.status == 400)
+            #expect(
+                strict.message
+                    == "strict decoding error: duplicate field \"metadata.labels.a\", unknown field \"bogus\"")
+            var web = deployment("web")
+            web.setValue(
+                [["name": "main", "image": "nginx:1.27", "bogus": 1]], at: ["spec", "template", "spec", "containers"])
+            let nested = try await http.send(
+                .post, "/apis/apps/v1/namespaces/default/deployments?fieldValidation=Strict", json: web)
+            #expect(nested.status == 400)
+            #expect(nested.message == "strict decoding error: unknown field \"spec.template.spec.containers[0].bogus\"")
+        }
+    }
+
     @Test("Paths nobody serves get the mux's plain 404; a custom resource PUT needs its resourceVersion")
     func customResourceDetails() async throws {
         try await SimHTTP.run { http in

@@ -84,6 +84,20 @@ enum HTTPMessages {
         }
     }
 
+    /// Decodes a create or update body as ``decodeObject(_:contentType:)`` does, and also returns the paths of
+    /// duplicate JSON keys (the last one wins, as in Go), for `duplicate field "PATH"` warnings or strict decoding.
+    static func decodeObjectReportingDuplicates(_ data: Data, contentType: String?) throws -> (
+        value: JSONValue, duplicates: [String]
+    ) {
+        switch mediaType(contentType) {
+        case nil, "application/json"?, "*/*"?:
+            if let parsed = JSONBodyParser.parse(data) { return parsed }
+            return (try decodeJSON(data), [])
+        default:
+            return (try decodeObject(data, contentType: contentType), [])
+        }
+    }
+
     /// Decodes a JSON body.
     /// - Throws: ``APIError`` 400 for an empty or malformed body.
     static func decodeJSON(_ data: Data) throws -> JSONValue {

@@ -92,10 +92,12 @@ struct ResourceHandler {
             return respond(object, descriptor: descriptor, request: request)
         case (.post, nil) where path.subresource == nil:
             try requireNamespaceForWrite(descriptor)
-            let body = try HTTPMessages.decodeObject(try await collect(&request), contentType: contentType(request))
+            let (body, duplicates) = try HTTPMessages.decodeObjectReportingDuplicates(
+                try await collect(&request), contentType: contentType(request))
             let manager = HTTPMessages.fieldManager(query: query, userAgent: request.headers[.userAgent])
-            let (created, warnings) = try await store.perform(fieldValidation: fieldValidation, dryRun: dryRun) {
-                state in
+            let (created, warnings) = try await store.perform(
+                fieldValidation: fieldValidation, dryRun: dryRun, decodingProblems: Self.duplicateProblems(duplicates)
+            ) { state in
                 try state.create(
                     resource, namespace: namespace, body: body,
                     attribution: .update(manager: manager ?? ObjectStore.defaultManager))
@@ -103,11 +105,13 @@ struct ResourceHandler {
             if !dryRun { await store.collectGarbage() }
             return respond(created, descriptor: descriptor, request: request, status: 201, warnings: warnings)
         case (.put, let name?):
-            let body = try HTTPMessages.decodeObject(try await collect(&request), contentType: contentType(request))
+            let (body, duplicates) = try HTTPMessages.decodeObjectReportingDuplicates(
+                try await collect(&request), contentType: contentType(request))
             let manager = HTTPMessages.fieldManager(query: query, userAgent: request.headers[.userAgent])
             let existed = descriptor.allowsCreateOnUpdate ? await exists(namespace: namespace, name: name) : true
-            let (updated, warnings) = try await store.perform(fieldValidation: fieldValidation, dryRun: dryRun) {
-                state in
+            let (updated, warnings) = try await store.perform(
+                fieldValidation: fieldValidation, dryRun: dryRun, decodingProblems: Self.duplicateProblems(duplicates)
+            ) { state in
                 try state.update(
                     resource, namespace: namespace, name: name, body: body, subresource: subresource,
                     attribution: .update(manager: manager ?? ObjectStore.defaultManager))
@@ -169,6 +173,11 @@ struct ResourceHandler {
         if descriptor.namespaced, path.namespace == nil {
             throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")
         }
+    }
+
+    /// `duplicate field "PATH"` for each duplicate key of a JSON body.
+    static func duplicateProblems(_ paths: [String]) -> [String] {
+        paths.map { "duplicate field \"\($0)\"" }
     }
 
     /// The options kind a write's query parameters are validated as (`CreateOptions`, …), for 422 details.
