@@ -20,7 +20,7 @@ enum EventConversion {
     }
 
     /// A stored core/v1 Event as events.k8s.io/v1 shows it (empty optional fields left out as Go's `omitempty`
-    /// does; `eventTime` always present).
+    /// does; times and structs always present).
     static func toEventsV1(_ core: [String: JSONValue]) -> [String: JSONValue] {
         var result: [String: JSONValue] = [:]
         if let metadata = core["metadata"] { result["metadata"] = metadata }
@@ -32,8 +32,13 @@ enum EventConversion {
             guard let value = core[name], !isEmpty(value) else { continue }
             result[name] = value
         }
+        // Go's encoding: zero times are `null` and non-pointer structs `{}` even under `omitempty`.
         result["eventTime"] = core["eventTime"] ?? .null
         if result["regarding"] == nil { result["regarding"] = [:] }
+        if result["deprecatedSource"] == nil { result["deprecatedSource"] = [:] }
+        for time in ["deprecatedFirstTimestamp", "deprecatedLastTimestamp"] where result[time] == nil {
+            result[time] = .null
+        }
         result["apiVersion"] = "events.k8s.io/v1"
         result["kind"] = "Event"
         return result

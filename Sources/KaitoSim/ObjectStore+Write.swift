@@ -192,6 +192,21 @@ extension ObjectStore {
         _ object: inout [String: JSONValue], old: [String: JSONValue]?, descriptor: ResourceDescriptor,
         subresource: Subresource
     ) throws {
+        // events.k8s.io Events are stored as core Events, but decoded, defaulted and validated in their own shape.
+        if EventConversion.converts(descriptor) {
+            var shaped = EventConversion.toEventsV1(object)
+            try admitAsStored(
+                &shaped, old: old.map(EventConversion.toEventsV1), descriptor: descriptor, subresource: subresource)
+            object = EventConversion.toCore(shaped)
+            return
+        }
+        try admitAsStored(&object, old: old, descriptor: descriptor, subresource: subresource)
+    }
+
+    private mutating func admitAsStored(
+        _ object: inout [String: JSONValue], old: [String: JSONValue]?, descriptor: ResourceDescriptor,
+        subresource: Subresource
+    ) throws {
         var unknown = pruneUnknownBuiltinFields(&object, descriptor: descriptor)
         unknown += pruneUnknownSchemaFields(&object, descriptor: descriptor)
         reportUnknownFields(unknown)

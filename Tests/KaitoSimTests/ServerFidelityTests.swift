@@ -332,6 +332,34 @@ struct ServerFidelityTests {
             let byRegarding = try await http.get(
                 "/apis/events.k8s.io/v1/namespaces/default/events?fieldSelector=regarding.name%3Dp")
             #expect(byRegarding.json["items"]?.arrayValue?.count == 1)
+
+            // Written through events.k8s.io/v1, an Event is validated in that shape (its required fields), then stored
+            // as a core Event.
+            let incomplete: JSONValue = [
+                "apiVersion": "events.k8s.io/v1", "kind": "Event", "metadata": ["name": "e2"],
+                "regarding": ["kind": "Pod", "name": "p", "namespace": "default"], "note": "hi",
+            ]
+            let refused = try await http.send(
+                .post, "/apis/events.k8s.io/v1/namespaces/default/events", json: incomplete)
+            #expect(refused.status == 422)
+            let fields = Set(
+                (refused.json["details"]?["causes"]?.arrayValue ?? []).compactMap { $0["field"]?.stringValue })
+            #expect(
+                fields.isSuperset(of: ["eventTime", "reportingController", "reportingInstance", "action", "reason"]))
+            var complete = incomplete
+            complete.setValue("2024-01-01T00:00:00.000000Z", at: ["eventTime"])
+            complete.setValue("example.com/ctl", at: ["reportingController"])
+            complete.setValue("ctl-1", at: ["reportingInstance"])
+            complete.setValue("Started", at: ["action"])
+            complete.setValue("Started", at: ["reason"])
+            complete.setValue("Normal", at: ["type"])
+            let accepted = try await http.send(
+                .post, "/apis/events.k8s.io/v1/namespaces/default/events", json: complete)
+            #expect(accepted.status == 201)
+            #expect(accepted.json["deprecatedFirstTimestamp"] == .null)
+            let core = try await http.get("/api/v1/namespaces/default/events/e2").json
+            #expect(core["message"] == "hi")
+            #expect(core["reportingComponent"] == "example.com/ctl")
         }
     }
 
