@@ -55,12 +55,7 @@ extension ObjectStore {
                     field: "resourceVersion", kind: .forbidden,
                     detail: "specifying resource version is not allowed when using continue"))
         }
-        if !optionErrors.isEmpty {
-            throw APIError.invalid(kind: "ListOptions", group: "meta.k8s.io", name: "", errors: optionErrors)
-        }
-        if let requested, requested > revision {
-            throw Self.resourceVersionTooLarge(requested, current: revision)
-        }
+        try checkListOptions(optionErrors, requested: requested)
         if match == "Exact", let requested {
             if requested < logFloor {
                 throw APIError.expired("The resourceVersion for the provided list is too old.")
@@ -104,13 +99,25 @@ extension ObjectStore {
             itemsCarryTypeMeta: descriptor.isCustomResource)
     }
 
+    /// Fails a list or watch whose options are invalid (422 on `ListOptions`) or ask for a resourceVersion newer
+    /// than the store's (504).
+    func checkListOptions(_ errors: [FieldError], requested: Int64?) throws {
+        if !errors.isEmpty {
+            throw APIError.invalid(kind: "ListOptions", group: "meta.k8s.io", name: "", errors: errors)
+        }
+        if let requested, requested > revision {
+            throw Self.resourceVersionTooLarge(requested, current: revision)
+        }
+    }
+
     /// A `resourceVersion` parameter: `nil` when absent or empty.
     /// - Throws: ``APIError`` 400 when it is not a non-negative integer, as the API server answers.
     static func parseResourceVersion(_ text: String?) throws -> Int64? {
         guard let text, !text.isEmpty else { return nil }
         guard let value = UInt64(text), value <= UInt64(Int64.max) else {
             throw APIError.badRequest(
-                "resourceVersion: Invalid value: \"\(text)\": strconv.ParseUint: parsing \"\(text)\": invalid syntax")
+                "invalid resource version: resourceVersion: Invalid value: \"\(text)\": strconv.ParseUint: parsing "
+                    + "\"\(text)\": invalid syntax")
         }
         return Int64(value)
     }

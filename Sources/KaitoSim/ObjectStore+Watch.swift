@@ -13,7 +13,21 @@ extension ObjectStore {
         let selection = try Selection(
             descriptor: descriptor, labelSelector: options.labelSelector, fieldSelector: options.fieldSelector)
         let namespaceFilter = try collectionNamespace(descriptor, namespace)
-        let requested = try Self.parseResourceVersion(options.resourceVersion)
+        // Unlike a list (400), a watch parses its resourceVersion in the watch cache, whose invalid-version error
+        // the watch handler reports as 422 on the resource (`InterpretWatchError`).
+        let requested: Int64?
+        do {
+            requested = try Self.parseResourceVersion(options.resourceVersion)
+        } catch {
+            let text = options.resourceVersion ?? ""
+            throw APIError.invalid(
+                kind: descriptor.plural, group: descriptor.group, name: "",
+                errors: [
+                    FieldError(
+                        field: "resourceVersion", kind: .invalid(.string(text)),
+                        detail: "strconv.ParseUint: parsing \"\(text)\": invalid syntax")
+                ])
+        }
         var optionErrors: [FieldError] = []
         let match = options.resourceVersionMatch ?? ""
         if options.sendInitialEvents != nil {
@@ -35,12 +49,7 @@ extension ObjectStore {
                     field: "resourceVersionMatch", kind: .forbidden,
                     detail: "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided"))
         }
-        if !optionErrors.isEmpty {
-            throw APIError.invalid(kind: "ListOptions", group: "meta.k8s.io", name: "", errors: optionErrors)
-        }
-        if let requested, requested > revision {
-            throw Self.resourceVersionTooLarge(requested, current: revision)
-        }
+        try checkListOptions(optionErrors, requested: requested)
         let streamingList = options.sendInitialEvents == true
         var start: Int64? = requested == 0 ? nil : requested
         if streamingList { start = nil }

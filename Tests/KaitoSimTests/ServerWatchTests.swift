@@ -116,8 +116,8 @@ struct ServerWatchTests {
             #expect(badSelector.status == 400)
             #expect(badSelector.json["kind"] == "Status")
             let badVersion = try await http.get("\(Self.configMaps)?watch=true&resourceVersion=abc")
-            #expect(badVersion.status == 400)
-            #expect(badVersion.reason == "BadRequest")
+            #expect(badVersion.status == 422)
+            #expect(badVersion.json["details"]?["kind"] == "configmaps")
         }
     }
 
