@@ -268,6 +268,10 @@ public actor APIStore {
         // after the timeout starts from a recent resourceVersion.
         let start = clock.now()
         let preTimeout = options.allowBookmarks ? deadline.map { $0.addingTimeInterval(-2) } : nil
+        // A consumer that goes away (a closed connection) unregisters the watch at once.
+        continuation.onTermination = { [weak self] _ in
+            Task { await self?.endWatch(id) }
+        }
         if deadline != nil || interval != nil {
             let clock = clock
             let preTimeout = preTimeout.flatMap { $0 > start ? $0 : nil }
@@ -278,7 +282,10 @@ public actor APIStore {
                 await self?.timerFinished(id)
             }
             timers[id] = task
-            continuation.onTermination = { _ in task.cancel() }
+            continuation.onTermination = { [weak self] _ in
+                task.cancel()
+                Task { await self?.endWatch(id) }
+            }
         }
         return stream
     }

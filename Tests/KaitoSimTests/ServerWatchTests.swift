@@ -142,6 +142,23 @@ struct ServerWatchTests {
         }
     }
 
+    @Test("A client that closes its connection ends its watch at once, with no event needed to notice it")
+    func closedConnectionEndsWatch() async throws {
+        try await SimHTTP.run(configure: { $0.tls = nil }) { http in
+            // A raw connection, closed by the client after the response head: exactly what a dropped client does.
+            let socket = try RawSocket(port: http.server.port)
+            try socket.send(
+                "GET \(Self.configMaps)?watch=true HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Authorization: Bearer \(adminToken)\r\n\r\n")
+            #expect(try socket.receiveHead().hasPrefix("HTTP/1.1 200"))
+            #expect(await http.store.watchCount == 1)
+            socket.close()
+            try await simWithDeadline {
+                while await http.store.watchCount > 0 { try await Task.sleep(for: .milliseconds(20)) }
+            }
+        }
+    }
+
     @Test("Shutting the server down ends open watches")
     func shutdownEndsWatches() async throws {
         let store = APIStore(clock: ManualClock(), identifiers: SeededIdentifierSource(seed: 1))

@@ -11,6 +11,8 @@ struct ResourceHandler {
     let path: ResourcePath
     let query: QueryParameters
     let user: SimUser
+    /// Completes when the client's connection closes (ends its watches).
+    let connectionClosed: EventLoopFuture<Void>
 
     private var resource: GroupVersionResource { path.groupVersionResource }
 
@@ -299,28 +301,35 @@ struct ResourceHandler {
         let tableVersion = Tables.requestedVersion(accept: request.headers[.accept])
         let include = includeObject
         let clock = clock
+        // Events are relayed so that a closed connection ends the watch at once. (Hummingbird's
+        // `consumeWithCancellationOnInboundClose` would close the connection after every watch, where a real API
+        // server keeps it alive for the client's next request.)
+        let (relay, relayed) = AsyncStream.makeStream(of: WatchEvent.self)
+        let pump = Task {
+            for await event in stream { relayed.yield(event) }
+            relayed.finish()
+        }
+        connectionClosed.whenComplete { _ in
+            relayed.finish()
+            pump.cancel()
+        }
         let body = ResponseBody { writer in
-            do {
-                try await request.body.consumeWithCancellationOnInboundClose { _ in
-                    for await event in stream {
-                        var line = event.jsonValue
-                        if let tableVersion, event.type != .error, event.type != .bookmark {
-                            line = [
-                                "type": .string(event.type.rawValue),
-                                "object": Tables.table(
-                                    [event.object], descriptor: descriptor,
-                                    listMetadata: ["resourceVersion": .string(event.resourceVersion ?? "")],
-                                    now: clock.now(), include: include, apiVersion: tableVersion),
-                            ]
-                        }
-                        var buffer = ByteBufferAllocator().buffer(capacity: 512)
-                        buffer.writeString(JSONText.string(from: line))
-                        buffer.writeString("\n")
-                        try await writer.write(buffer)
-                    }
+            defer { pump.cancel() }
+            for await event in relay {
+                var line = event.jsonValue
+                if let tableVersion, event.type != .error, event.type != .bookmark {
+                    line = [
+                        "type": .string(event.type.rawValue),
+                        "object": Tables.table(
+                            [event.object], descriptor: descriptor,
+                            listMetadata: ["resourceVersion": .string(event.resourceVersion ?? "")],
+                            now: clock.now(), include: include, apiVersion: tableVersion),
+                    ]
                 }
-            } catch is CancellationError {
-                // The client closed the connection.
+                var buffer = ByteBufferAllocator().buffer(capacity: 512)
+                buffer.writeString(JSONText.string(from: line))
+                buffer.writeString("\n")
+                try await writer.write(buffer)
             }
             try await writer.finish(nil)
         }

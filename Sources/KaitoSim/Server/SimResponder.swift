@@ -50,7 +50,7 @@ struct SimResponder: HTTPResponder {
         do {
             let authenticated = try await authenticate(request, context: context)
             user = authenticated
-            response = try await route(&request, user: authenticated)
+            response = try await route(&request, user: authenticated, connectionClosed: context.channel.closeFuture)
         } catch let error as APIError {
             response = HTTPMessages.failure(error)
         } catch {
@@ -123,7 +123,9 @@ struct SimResponder: HTTPResponder {
 
     // MARK: - Routing
 
-    private func route(_ request: inout Request, user: SimUser) async throws -> Response {
+    private func route(
+        _ request: inout Request, user: SimUser, connectionClosed: EventLoopFuture<Void>
+    ) async throws -> Response {
         if let target = ServiceProxyPath(path: request.uri.path) {
             return try await ServiceProxy(store: store, settings: settings, target: target, user: user).handle(&request)
         }
@@ -131,7 +133,8 @@ struct SimResponder: HTTPResponder {
         let query = QueryParameters(request.uri.query)
         if case .resource(let path) = route {
             return try await ResourceHandler(
-                store: store, settings: settings, clock: clock, path: path, query: query, user: user
+                store: store, settings: settings, clock: clock, path: path, query: query, user: user,
+                connectionClosed: connectionClosed
             ).handle(&request)
         }
         if case .unknown = route {
