@@ -71,13 +71,20 @@ extension BuiltinValidation {
         }
     }
 
-    static func validateDeployment(_ object: JSONValue, old: JSONValue?) -> ValidationErrors {
+    /// What Deployments and ReplicaSets share: replicas, a non-empty selector, a pod template that always restarts.
+    static func validateReplicatedPods(_ spec: JSONValue) -> ValidationErrors {
         var errors = ValidationErrors()
-        let spec = object["spec"] ?? [:]
         errors.append(validateReplicas(spec, path: "spec"))
         errors.append(
             validateWorkloadSelector(spec, path: "spec", emptyMessage: "empty selector is invalid for deployment"))
         errors.append(validatePodTemplate(spec["template"], path: "spec.template", restartPolicies: ["Always"]))
+        return errors
+    }
+
+    static func validateDeployment(_ object: JSONValue, old: JSONValue?) -> ValidationErrors {
+        var errors = ValidationErrors()
+        let spec = object["spec"] ?? [:]
+        errors.append(validateReplicatedPods(spec))
         let strategy = spec["strategy"] ?? [:]
         switch strategy["type"]?.stringValue ?? "" {
         case "Recreate":
@@ -110,12 +117,7 @@ extension BuiltinValidation {
     }
 
     static func validateReplicaSet(_ object: JSONValue, old: JSONValue?) -> ValidationErrors {
-        var errors = ValidationErrors()
-        let spec = object["spec"] ?? [:]
-        errors.append(validateReplicas(spec, path: "spec"))
-        errors.append(
-            validateWorkloadSelector(spec, path: "spec", emptyMessage: "empty selector is invalid for deployment"))
-        errors.append(validatePodTemplate(spec["template"], path: "spec.template", restartPolicies: ["Always"]))
+        var errors = validateReplicatedPods(object["spec"] ?? [:])
         errors.append(validateImmutableSelector(object, old: old))
         return errors
     }
