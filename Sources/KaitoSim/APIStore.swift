@@ -282,10 +282,6 @@ public actor APIStore {
                 await self?.timerFinished(id)
             }
             timers[id] = task
-            continuation.onTermination = { [weak self] _ in
-                task.cancel()
-                Task { await self?.endWatch(id) }
-            }
         }
         return stream
     }
@@ -314,8 +310,9 @@ public actor APIStore {
         }
     }
 
+    /// Ends a watch and its timer (the timer itself at the deadline, or a consumer that went away).
     private func endWatch(_ id: UInt64) {
-        timers[id] = nil
+        timers.removeValue(forKey: id)?.cancel()
         state.endWatches(id: id)
     }
 

@@ -156,9 +156,7 @@ extension ObjectStore {
 enum ContinueToken {
     static func encode(revision: Int64, start: String) -> String {
         let json = JSONText.string(from: ["v": "meta.k8s.io/v1", "rv": .integer(revision), "start": .string(start)])
-        return Data(json.utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        return ObjectStore.base64URL(Data(json.utf8))
     }
 
     static func decode(_ token: String) throws -> (revision: Int64, start: String) {

@@ -78,6 +78,7 @@ extension ObjectStore {
         return (user, issued.audiences)
     }
 
+    /// Unpadded base64url, as JWTs and the API server's continue tokens are written.
     static func base64URL(_ data: Data) -> String {
         data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")

@@ -221,20 +221,7 @@ public struct ResourceDescriptor: Sendable, Hashable {
             return path == ["spec", "selector"] && group != ""
                 || (groupResource == GroupResource(group: "", resource: "services") && path == ["spec", "selector"])
         }
-        var node: JSONValue? = schema
-        for key in path {
-            while let current = node, current["type"]?.stringValue == "array", let items = current["items"] {
-                node = items
-            }
-            if let property = node?["properties"]?[key] {
-                node = property
-            } else if case .object? = node?["additionalProperties"] {
-                node = node?["additionalProperties"]
-            } else {
-                return false
-            }
-        }
-        return node?["x-kubernetes-map-type"]?.stringValue == "atomic"
+        return StructuralSchema.node(in: schema, at: path)?["x-kubernetes-map-type"]?.stringValue == "atomic"
     }
 
     /// The object-valued fields that are always present in a built-in kind's wire form (non-pointer structs in its

@@ -23,11 +23,7 @@ enum StructuralSchema {
 
     /// The list semantics of the list at `path` (object keys; array levels are crossed implicitly).
     static func listType(in schema: JSONValue, at path: [String]) -> ListType {
-        var node: JSONValue? = schema
-        for key in path {
-            node = node.flatMap(skipArrays).flatMap { child(of: $0, named: key) }
-        }
-        guard let node, node["type"]?.stringValue == "array" else { return .atomic }
+        guard let node = node(in: schema, at: path), node["type"]?.stringValue == "array" else { return .atomic }
         switch node["x-kubernetes-list-type"]?.stringValue {
         case "map":
             let keys = node["x-kubernetes-list-map-keys"]?.arrayValue?.compactMap(\.stringValue) ?? []
@@ -37,6 +33,15 @@ enum StructuralSchema {
         default:
             return .atomic
         }
+    }
+
+    /// The schema of the field at a dotted path (object keys; array levels are crossed implicitly), if declared.
+    static func node(in schema: JSONValue, at path: [String]) -> JSONValue? {
+        var node: JSONValue? = schema
+        for key in path {
+            node = node.flatMap(skipArrays).flatMap { child(of: $0, named: key) }
+        }
+        return node
     }
 
     private static func skipArrays(_ node: JSONValue) -> JSONValue? {

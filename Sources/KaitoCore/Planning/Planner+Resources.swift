@@ -286,15 +286,17 @@ public enum NodeClaimNaming {
 }
 
 /// The Karpenter node class a NodeClaim refers to, per cloud.
-enum NodeClassNaming {
-    static func kind(for cloud: CloudProvider) -> String {
+public enum NodeClassNaming {
+    /// The NodeClass kind of the cloud's Karpenter provider: `AKSNodeClass` on Azure, `EC2NodeClass` on AWS.
+    public static func kind(for cloud: CloudProvider) -> String {
         switch cloud {
         case .azure: "AKSNodeClass"
         case .aws: "EC2NodeClass"
         }
     }
 
-    static func group(for cloud: CloudProvider) -> String {
+    /// The API group of that kind: `karpenter.azure.com` or `karpenter.k8s.aws`.
+    public static func group(for cloud: CloudProvider) -> String {
         switch cloud {
         case .azure: "karpenter.azure.com"
         case .aws: "karpenter.k8s.aws"

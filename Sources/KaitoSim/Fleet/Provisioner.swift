@@ -30,14 +30,6 @@ extension FleetSimulator {
         }
     }
 
-    /// The NodeClass kind of the cloud's Karpenter provider.
-    static func nodeClassKind(_ cloud: CloudProvider) -> String {
-        switch cloud {
-        case .azure: "AKSNodeClass"
-        case .aws: "EC2NodeClass"
-        }
-    }
-
     static func isClaimReference(_ reference: JSONValue) -> Bool {
         let apiVersion = reference["apiVersion"]?.stringValue ?? ""
         let kind = reference["kind"]?.stringValue
@@ -50,7 +42,9 @@ extension FleetSimulator {
         let isMachine = resource.resource == FleetResources.machines.resource
         // Karpenter manages only NodeClaims whose nodeClassRef names its cloud's NodeClass kind (`IsManaged`);
         // others it leaves alone: no finalizer, no node.
-        if !isMachine, claim["spec", "nodeClassRef", "kind"]?.stringValue != Self.nodeClassKind(configuration.cloud) {
+        if !isMachine,
+            claim["spec", "nodeClassRef", "kind"]?.stringValue != NodeClassNaming.kind(for: configuration.cloud)
+        {
             return
         }
         let nodeName = claim["status", "nodeName"]?.stringValue

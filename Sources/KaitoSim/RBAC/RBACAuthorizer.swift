@@ -111,10 +111,9 @@ enum RBACAuthorizer {
             let resources = strings("resources")
             let resourceMatches = resources.contains { resource in
                 if resource == "*" || resource == combined { return true }
-                if let subresource = attributes.subresource, resource == "*/\(subresource)" { return true }
-                if attributes.subresource == nil, resource == "\(attributes.resource)/*" { return false }
-                if attributes.subresource != nil, resource == "\(attributes.resource)/*" { return true }
-                return false
+                // `*/scale` names a subresource of every resource, `pods/*` every subresource of one.
+                guard let subresource = attributes.subresource else { return false }
+                return resource == "*/\(subresource)" || resource == "\(attributes.resource)/*"
             }
             guard resourceMatches else { return false }
             let names = strings("resourceNames")

@@ -65,7 +65,7 @@ struct ResourceHandler {
         switch path.subresource {
         case nil: break
         case "status" where descriptor.hasStatusSubresource && path.name != nil: break
-        case let name? where path.name != nil && descriptor.subresource(named: name) != nil:
+        case let name?:
             guard let objectName = path.name, let subresource = descriptor.subresource(named: name) else {
                 throw APIError.resourceNotFound()
             }
@@ -74,7 +74,6 @@ struct ResourceHandler {
             return try await handler.handle(
                 &request, descriptor: descriptor, subresource: subresource, namespace: namespace, name: objectName,
                 body: { try await collect(&body) }, dryRun: dryRun)
-        default: throw APIError.resourceNotFound()
         }
         let subresource: Subresource = path.subresource == "status" ? .status : .main
         let fieldValidation = try self.fieldValidation(method: request.method)

@@ -45,7 +45,8 @@ struct ServiceProxy {
     private static let endpoints = GroupVersionResource(group: "", version: "v1", resource: "endpoints")
     private static let pods = GroupVersionResource(group: "", version: "v1", resource: "pods")
 
-    /// The authorization verb of a proxied request, as the API server's request-info parser names it.
+    /// The authorization verb of a request on one object or subresource (a proxied request, `scale`, `binding`),
+    /// as the API server's request-info parser names it.
     static func verb(for method: HTTPRequest.Method) -> String {
         switch method {
         case .get, .head: return "get"

@@ -18,15 +18,7 @@ struct SubresourceHandler {
         _ request: inout Request, descriptor: ResourceDescriptor, subresource: SubresourceDescriptor,
         namespace: String?, name: String, body: () async throws -> Data, dryRun: Bool
     ) async throws -> Response {
-        let verb: String
-        switch request.method {
-        case .get, .head: verb = "get"
-        case .post: verb = "create"
-        case .put: verb = "update"
-        case .patch: verb = "patch"
-        case .delete: verb = "delete"
-        default: verb = request.method.rawValue.lowercased()
-        }
+        let verb = ServiceProxy.verb(for: request.method)
         guard subresource.verbs.contains(verb) else {
             throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")
         }

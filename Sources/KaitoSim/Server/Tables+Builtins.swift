@@ -287,7 +287,8 @@ extension Tables {
         object["spec"]?["template"]?["spec"]?["containers"]?.arrayValue ?? []
     }
 
-    private static func count(_ value: JSONValue?, or fallback: Int64 = 0) -> Int64 {
+    /// A count field of an object, `fallback` when absent (`spec.replicas` defaults to 1).
+    static func count(_ value: JSONValue?, or fallback: Int64 = 0) -> Int64 {
         switch value {
         case .integer(let number)?: number
         case .double(let number)?: Int64(number)

@@ -288,28 +288,20 @@ enum Tables {
             Column(
                 name: "Ready", type: "string", description: "Number of the pod with ready state",
                 cell: { object, _ in
-                    .string("\(integer(object["status"]?["readyReplicas"]))/\(integer(object["spec"]?["replicas"]))")
+                    .string("\(count(object["status"]?["readyReplicas"]))/\(count(object["spec"]?["replicas"]))")
                 }),
             Column(
                 name: "Up-to-date", type: "integer",
                 description: "Total number of non-terminated pods targeted by this "
                     + "deployment that have the desired template spec.",
-                cell: { object, _ in .integer(integer(object["status"]?["updatedReplicas"])) }),
+                cell: { object, _ in .integer(count(object["status"]?["updatedReplicas"])) }),
             Column(
                 name: "Available", type: "integer",
                 description: "Total number of available pods (ready for at least "
                     + "minReadySeconds) targeted by this deployment.",
-                cell: { object, _ in .integer(integer(object["status"]?["availableReplicas"])) }),
+                cell: { object, _ in .integer(count(object["status"]?["availableReplicas"])) }),
             ageColumn,
         ] + templateColumns(selector: true)
-
-    private static func integer(_ value: JSONValue?) -> Int64 {
-        switch value {
-        case .integer(let number)?: return number
-        case .double(let number)?: return Int64(number)
-        default: return 0
-        }
-    }
 
     // MARK: - Ages
 
