@@ -259,7 +259,7 @@ struct WorkspaceRevisionTests {
             (0.0, "0"), (-0.0, "-0"), (1.0, "1"), (100.0, "100"), (-2.5, "-2.5"), (0.5, "0.5"),
             (0.1 + 0.2, "0.30000000000000004"), (123_456_789.125, "123456789.125"),
             (1e20, "100000000000000000000"), (1e21, "1e+21"), (1.5e300, "1.5e+300"), (0.000001, "0.000001"),
-            (1e-7, "1e-7"), (-1.25e-10, "-1.25e-10"), (5e-324, "5e-324"), (Double.nan, "null"),
+            (1e-7, "1e-7"), (-1.25e-10, "-1.25e-10"), (Double.leastNonzeroMagnitude, "5e-324"), (Double.nan, "null"),
             (Double.infinity, "null"),
         ] as [(Double, String)])
     func goFloatFormatting(value: Double, expected: String) {
