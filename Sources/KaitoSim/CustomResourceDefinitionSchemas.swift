@@ -341,17 +341,16 @@ enum CustomResourceDefinitionSchemas {
                     detail: "must be true or undefined"))
         }
         let type = schema["type"]?.stringValue ?? ""
+        // `Required value` or `Invalid value` on `type` when an extension needs another type.
+        func requireType(_ wanted: String, for extensionName: String) {
+            guard type != wanted else { return }
+            errors.append(
+                FieldError(
+                    field: "\(path).type", kind: type.isEmpty ? .required : .invalid(.string(type)),
+                    detail: "must be \(wanted) if \(extensionName) is specified"))
+        }
         if let mapType = schema["x-kubernetes-map-type"]?.stringValue {
-            if type != "object" {
-                errors.append(
-                    type.isEmpty
-                        ? FieldError(
-                            field: "\(path).type", kind: .required,
-                            detail: "must be object if x-kubernetes-map-type is specified")
-                        : FieldError(
-                            field: "\(path).type", kind: .invalid(.string(type)),
-                            detail: "must be object if x-kubernetes-map-type is specified"))
-            }
+            requireType("object", for: "x-kubernetes-map-type")
             if mapType != "atomic", mapType != "granular" {
                 errors.append(
                     FieldError(
@@ -361,16 +360,7 @@ enum CustomResourceDefinitionSchemas {
         }
         let listType = schema["x-kubernetes-list-type"]?.stringValue
         if let listType {
-            if type != "array" {
-                errors.append(
-                    type.isEmpty
-                        ? FieldError(
-                            field: "\(path).type", kind: .required,
-                            detail: "must be array if x-kubernetes-list-type is specified")
-                        : FieldError(
-                            field: "\(path).type", kind: .invalid(.string(type)),
-                            detail: "must be array if x-kubernetes-list-type is specified"))
-            }
+            requireType("array", for: "x-kubernetes-list-type")
             if !["atomic", "set", "map"].contains(listType) {
                 errors.append(
                     FieldError(

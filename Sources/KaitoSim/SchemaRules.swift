@@ -282,61 +282,53 @@ enum SchemaRules {
             var entry = compiled[index]
             guard !entry.rule.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { continue }
             let ruleEnvironment = entry.optionalOldSelf == true ? optionalEnvironment : environment
-            do {
-                let checked = try ruleEnvironment.compile(entry.rule)
-                if checked.outputType != .bool {
-                    context.celErrors.append(
-                        FieldError(
-                            field: "\(rulePath).rule", kind: .invalidOmittingValue,
-                            detail: "\(rendered): cel expression must evaluate to a bool"))
-                } else {
-                    entry.program = CELProgram(checked: checked, environment: ruleEnvironment)
-                    entry.usesOldSelf = checked.referencedVariables.contains("oldSelf")
-                    entry.maxCost = estimator.estimate(checked).max
-                }
-            } catch {
-                context.celErrors.append(
-                    FieldError(
-                        field: "\(rulePath).rule", kind: .invalidOmittingValue,
-                        detail: "\(rendered): compilation failed: \(error.description)"))
-            }
-            if entry.program != nil {
-                let cost = multiply(entry.maxCost, cardinality)
-                if cost > staticEstimatedCostLimit {
-                    context.celErrors.append(
-                        FieldError(
-                            field: "\(rulePath).rule", kind: .forbidden,
-                            detail: costErrorMessage("estimated rule cost", cost, staticEstimatedCostLimit)))
-                }
-                context.observe("\(rulePath).rule", cost)
-            }
-            if !entry.messageExpression.isEmpty {
+            // Compiles one expression of the rule; a wrong result type or a compile error is reported at
+            // `field`, and so is an estimated cost (times the node's cardinality) above the static limit.
+            func check(
+                _ source: String, field: String, resultType: CELType, typeDetail: String, failure: String,
+                costName: String
+            ) -> (program: CELProgram, checked: CELChecked, maxCost: UInt64)? {
+                let checked: CELChecked
                 do {
-                    let checked = try ruleEnvironment.compile(entry.messageExpression)
-                    if checked.outputType != .string {
-                        context.celErrors.append(
-                            FieldError(
-                                field: "\(rulePath).messageExpression", kind: .invalidOmittingValue,
-                                detail: "\(rendered): must evaluate to a string"))
-                    } else {
-                        entry.messageProgram = CELProgram(checked: checked, environment: ruleEnvironment)
-                        let cost = multiply(estimator.estimate(checked).max, cardinality)
-                        if cost > staticEstimatedCostLimit {
-                            context.celErrors.append(
-                                FieldError(
-                                    field: "\(rulePath).messageExpression", kind: .forbidden,
-                                    detail: costErrorMessage(
-                                        "estimated messageExpression cost", cost,
-                                        staticEstimatedCostLimit)))
-                        }
-                        context.observe("\(rulePath).messageExpression", cost)
-                    }
+                    checked = try ruleEnvironment.compile(source)
                 } catch {
                     context.celErrors.append(
                         FieldError(
-                            field: "\(rulePath).messageExpression", kind: .invalidOmittingValue,
-                            detail: "\(rendered): messageExpression compilation failed: \(error.description)"))
+                            field: field, kind: .invalidOmittingValue,
+                            detail: "\(rendered): \(failure): \(error.description)"))
+                    return nil
                 }
+                guard checked.outputType == resultType else {
+                    context.celErrors.append(
+                        FieldError(field: field, kind: .invalidOmittingValue, detail: "\(rendered): \(typeDetail)"))
+                    return nil
+                }
+                let maxCost = estimator.estimate(checked).max
+                let cost = multiply(maxCost, cardinality)
+                if cost > staticEstimatedCostLimit {
+                    context.celErrors.append(
+                        FieldError(
+                            field: field, kind: .forbidden,
+                            detail: costErrorMessage(costName, cost, staticEstimatedCostLimit)))
+                }
+                context.observe(field, cost)
+                return (CELProgram(checked: checked, environment: ruleEnvironment), checked, maxCost)
+            }
+            if let rule = check(
+                entry.rule, field: "\(rulePath).rule", resultType: .bool,
+                typeDetail: "cel expression must evaluate to a bool", failure: "compilation failed",
+                costName: "estimated rule cost")
+            {
+                entry.program = rule.program
+                entry.usesOldSelf = rule.checked.referencedVariables.contains("oldSelf")
+                entry.maxCost = rule.maxCost
+            }
+            if !entry.messageExpression.isEmpty {
+                entry.messageProgram =
+                    check(
+                        entry.messageExpression, field: "\(rulePath).messageExpression", resultType: .string,
+                        typeDetail: "must evaluate to a string", failure: "messageExpression compilation failed",
+                        costName: "estimated messageExpression cost")?.program
             }
             if entry.program != nil {
                 if entry.usesOldSelf {

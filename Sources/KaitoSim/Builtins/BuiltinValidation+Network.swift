@@ -32,8 +32,7 @@ extension BuiltinValidation {
                 errors.required("\(item).name")
             } else if !name.isEmpty {
                 errors.invalid("\(item).name", name, messages: KubeNames.dns1123LabelProblems(name))
-                if names.contains(name) { errors.duplicate("\(item).name", .string(name)) }
-                names.insert(name)
+                errors.unique("\(item).name", name, in: &names)
             }
             let number = port["port"]?.integerValue ?? 0
             for message in KubeNames.portNumberProblems(number) {

@@ -111,8 +111,7 @@ extension BuiltinValidation {
                 errors.required("\(item).name")
             } else {
                 errors.invalid("\(item).name", name, messages: KubeNames.dns1123LabelProblems(name))
-                if volumeNames.contains(name) { errors.duplicate("\(item).name", .string(name)) }
-                volumeNames.insert(name)
+                errors.unique("\(item).name", name, in: &volumeNames)
             }
             let sources = (volume.objectValue ?? [:]).keys.filter { $0 != "name" }.sorted()
             if sources.isEmpty {
@@ -183,8 +182,7 @@ extension BuiltinValidation {
             errors.required("\(path).name")
         } else {
             errors.invalid("\(path).name", name, messages: KubeNames.dns1123LabelProblems(name))
-            if names.contains(name) { errors.duplicate("\(path).name", .string(name)) }
-            names.insert(name)
+            errors.unique("\(path).name", name, in: &names)
         }
         let image = container["image"]?.stringValue ?? ""
         if image.isEmpty {
@@ -210,8 +208,7 @@ extension BuiltinValidation {
             }
             if let portName = port["name"]?.stringValue, !portName.isEmpty {
                 errors.invalid("\(item).name", portName, messages: KubeNames.portNameProblems(portName))
-                if portNames.contains(portName) { errors.duplicate("\(item).name", .string(portName)) }
-                portNames.insert(portName)
+                errors.unique("\(item).name", portName, in: &portNames)
             }
             errors.oneOf("\(item).protocol", port["protocol"] ?? "", ["SCTP", "TCP", "UDP"])
         }

@@ -24,6 +24,11 @@ struct ValidationErrors {
         errors.append(FieldError(field: field, kind: .duplicate(value)))
     }
 
+    /// `Duplicate value` when `name` is already in `seen`, which then holds it.
+    mutating func unique(_ field: String, _ name: String, in seen: inout Set<String>) {
+        if !seen.insert(name).inserted { duplicate(field, .string(name)) }
+    }
+
     mutating func notFound(_ field: String, _ value: JSONValue) {
         errors.append(FieldError(field: field, kind: .notFound(value)))
     }
