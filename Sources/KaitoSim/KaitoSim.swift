@@ -8,8 +8,9 @@ public enum KaitoSim {
     /// The Kubernetes version the emulator reports (`/version`, node kubelet versions).
     ///
     /// Its answers follow a real kube-apiserver v1.36.2 wherever they have been compared with one (Docs/simulator.md
-    /// lists what is emulated), but it reports v1.30: kubectl 1.32 and later send protobuf request bodies to servers
-    /// of v1.32 and later, and the emulator speaks JSON and YAML only.
+    /// lists what is emulated), but it reports v1.30: Google Cloud SDK's kubectl dispatcher then runs kubectl 1.30,
+    /// which sends JSON, where kubectl 1.32 and later send protobuf bodies from their typed clients, and the emulator
+    /// speaks JSON and YAML only.
     public static let emulatedKubernetesVersion = "v1.30.0"
 
     /// The Kubernetes release whose recorded answers the emulator reproduces.

@@ -21,8 +21,8 @@ struct DeployManifestTests {
         return result
     }
 
-    // KaitoSim stores these rules but does not evaluate CEL, so this checks their structure and text only; a
-    // real API server (1.25+) compiles and enforces them.
+    // This pins the rules' text and place in the shipped CRD; KaitoSimTests' WorkspaceCRDRuleVerdictTests compile
+    // and evaluate them as a real API server does, case by case.
     @Test("the Workspace CRD carries CEL rules: exactly one of inference/tuning, and spec 2.6's immutable fields")
     func celRules() throws {
         let schema = try Self.workspaceSchema()

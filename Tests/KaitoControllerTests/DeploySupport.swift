@@ -92,16 +92,9 @@ struct DeployPermission: Hashable, Comparable, CustomStringConvertible {
 
 /// Finds and runs the command-line tools the deploy tests use (helm, kubectl, bash).
 enum DeployTool {
-    static let helm = executable("helm")
-    static let kubectl = executable("kubectl")
-    static let bash = executable("bash")
-
-    static func executable(_ name: String) -> String? {
-        let searchPath = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        return searchPath.split(separator: ":").map { "\($0)/\(name)" }.first {
-            FileManager.default.isExecutableFile(atPath: $0)
-        }
-    }
+    static let helm = CommandLineTools.executable("helm")
+    static let kubectl = CommandLineTools.kubectl
+    static let bash = CommandLineTools.executable("bash")
 
     typealias Result = ChildProcess.Result
 
@@ -180,8 +173,8 @@ enum DeployChart {
 
 /// A KaitoSim API server over HTTPS in this process, with a kubeconfig for an admin token, for real `kubectl`.
 ///
-/// KaitoSim serves the resources the controller uses and stores RBAC objects. KaitoSim stores CRDs with their CEL rules but
-/// does not evaluate them (a real API server does).
+/// KaitoSim serves the resources the controller uses and stores RBAC objects (the session's token is an admin in
+/// `system:masters`); it compiles and enforces the CEL rules of the CRDs applied to it, as a real API server does.
 struct DeploySimSession: Sendable {
     let store: APIStore
     let directory: URL

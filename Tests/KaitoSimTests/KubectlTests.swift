@@ -14,13 +14,8 @@ import Testing
 /// Runs the real `kubectl` against an in-process ``SimServer`` over HTTPS.
 @Suite("kubectl against kaito-sim")
 struct KubectlTests {
-    /// The kubectl executable on PATH, if any.
-    static let kubectl: String? = {
-        let searchPath = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        return searchPath.split(separator: ":").map { "\($0)/kubectl" }.first {
-            FileManager.default.isExecutableFile(atPath: $0)
-        }
-    }()
+    /// The kubectl to run, if one is installed.
+    static let kubectl = CommandLineTools.kubectl
 
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
