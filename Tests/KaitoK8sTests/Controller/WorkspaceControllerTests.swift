@@ -170,7 +170,15 @@ struct WorkspaceControllerTests {
                     != .false)
             // Past the Deployment's progress deadline (600 s by default) the deployment controller gives up.
             harness.cluster.clock.advance(by: 601)
-            let workspace = try await harness.waitForCondition(name, WorkspaceConditions.inferenceReady, .false)
+            // The workspace's own readiness timeout (10 minutes for a template) passes at the same moment, so the
+            // controller may report that first; once the deployment controller has set Progressing=False on the
+            // Deployment, the reconcile its status change brings names that cause instead.
+            let workspace = try await eventually("InferenceReady=False naming the stalled Deployment") {
+                let workspace = try await harness.workspace(name)
+                let inference = workspace.status?.conditions?[type: WorkspaceConditions.inferenceReady]
+                return inference?.status == .false && inference?.message.contains("is not progressing") == true
+                    ? workspace : nil
+            }
             let inference = try #require(workspace.status?.conditions?[type: WorkspaceConditions.inferenceReady])
             #expect(inference.reason == WorkspaceConditions.Reason.inferenceFailed)
             #expect(inference.message.contains("is not progressing"), "\(inference.message)")
