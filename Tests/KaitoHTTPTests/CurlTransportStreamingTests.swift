@@ -8,7 +8,7 @@ import Testing
 @Suite("CurlTransport streaming, cancellation and idle timeout")
 struct CurlTransportStreamingTests {
     /// `/stream` sends chunk 1, waits for the test's gate, then sends chunk 2 and ends.
-    /// `/hang` sends chunk 1 and then waits for the connection to close, reporting "closed".
+    /// `/stall` is served by ``StallingServer`` instead: chunk 1 with the head, then nothing until the client closes.
     /// `/silent` reports "received", then sends nothing at all until the connection closes, reporting "closed".
     private static func router(gate: Gate, events: EventLog) -> Router<TestContext> {
         let router = Router(context: TestContext.self)
@@ -21,16 +21,6 @@ struct CurlTransportStreamingTests {
                     await gate.wait()
                     try await writer.write(ByteBuffer(string: "{\"type\":\"MODIFIED\"}\n"))
                     try await writer.finish(nil)
-                }
-            )
-        }
-        router.get("hang") { request, _ -> Response in
-            Response(
-                status: .ok,
-                body: ResponseBody { writer in
-                    try await writer.write(ByteBuffer(string: "first"))
-                    try await request.untilClientCloses { events.record("closed") }
-                    throw CancellationError()
                 }
             )
         }
@@ -65,44 +55,45 @@ struct CurlTransportStreamingTests {
     @Test("cancelling the reading task ends the stream and closes the connection")
     func cancellingTheReaderClosesTheConnection() async throws {
         let events = EventLog()
-        try await withTestServer(Self.router(gate: Gate(), events: events)) { port in
-            let transport = try CurlTransport()
-            let firstChunk = Gate()
-            let reader = Task {
-                let stream = try await transport.send(
-                    request(port: port, path: "/hang"), body: nil, options: .streaming)
-                var chunks = 0
-                for try await _ in stream.body {
-                    chunks += 1
-                    firstChunk.open()
-                }
-                return chunks
+        let server = try StallingServer(events: events)
+        defer { server.close() }
+        let transport = try CurlTransport()
+        let firstChunk = Gate()
+        let reader = Task {
+            let stream = try await transport.send(
+                request(port: server.port, path: "/stall"), body: nil, options: .streaming)
+            var chunks = 0
+            for try await _ in stream.body {
+                chunks += 1
+                firstChunk.open()
             }
-            try await withDeadline("waiting for the first chunk") { await firstChunk.wait() }
-            reader.cancel()
-            let outcome = await reader.result
-            switch outcome {
-            case .success(let chunks):
-                Issue.record("the stream ended normally after \(chunks) chunks instead of being cancelled")
-            case .failure(let error):
-                #expect((error as? HTTPClientError)?.code == .cancelled, "\(error)")
-            }
-            _ = try await events.next("closed")
+            return chunks
         }
+        try await withDeadline("waiting for the first chunk") { await firstChunk.wait() }
+        reader.cancel()
+        let outcome = await reader.result
+        switch outcome {
+        case .success(let chunks):
+            Issue.record("the stream ended normally after \(chunks) chunks instead of being cancelled")
+        case .failure(let error):
+            #expect((error as? HTTPClientError)?.code == .cancelled, "\(error)")
+        }
+        _ = try await events.next("closed")
     }
 
     @Test("leaving the loop early closes the connection")
     func breakingOutClosesTheConnection() async throws {
         let events = EventLog()
-        try await withTestServer(Self.router(gate: Gate(), events: events)) { port in
-            let transport = try CurlTransport()
-            let stream = try await transport.send(request(port: port, path: "/hang"), body: nil, options: .streaming)
-            for try await chunk in stream.body {
-                #expect(String(decoding: chunk, as: UTF8.self) == "first")
-                break
-            }
-            _ = try await events.next("closed")
+        let server = try StallingServer(events: events)
+        defer { server.close() }
+        let transport = try CurlTransport()
+        let stream = try await transport.send(
+            request(port: server.port, path: "/stall"), body: nil, options: .streaming)
+        for try await chunk in stream.body {
+            #expect(String(decoding: chunk, as: UTF8.self) == "first")
+            break
         }
+        _ = try await events.next("closed")
     }
 
     @Test("cancelling while waiting for the response head stops the request")
@@ -128,28 +119,27 @@ struct CurlTransportStreamingTests {
     @Test("a stalled stream fails with timedOut after its idle timeout")
     func idleTimeout() async throws {
         let events = EventLog()
-        try await withTestServer(Self.router(gate: Gate(), events: events)) { port in
-            let transport = try CurlTransport()
-            let stream = try await transport.send(
-                request(port: port, path: "/hang"),
-                body: nil,
-                // Long enough that a loaded machine still delivers the first chunk in time.
-                options: HTTPRequestOptions(isStreaming: true, idleTimeout: .seconds(2))
-            )
-            var iterator = stream.body.makeAsyncIterator()
-            let first = try await iterator.next()
-            #expect(first.map { String(decoding: $0, as: UTF8.self) } == "first")
-            do {
-                let next = try await iterator.next()
-                Issue.record("expected the idle timeout, got \(String(describing: next))")
-            } catch let error as HTTPClientError {
-                #expect(error.code == .timedOut)
-                #expect(error.message.contains("idle timeout"))
-                #expect(error.message.contains("127.0.0.1:\(port)"))
-                #expect(error.message.contains("2 s"))
-            }
-            _ = try await events.next("closed")
+        let server = try StallingServer(events: events)
+        defer { server.close() }
+        let transport = try CurlTransport()
+        let stream = try await transport.send(
+            request(port: server.port, path: "/stall"),
+            body: nil,
+            options: HTTPRequestOptions(isStreaming: true, idleTimeout: .seconds(1))
+        )
+        var iterator = stream.body.makeAsyncIterator()
+        let first = try await iterator.next()
+        #expect(first.map { String(decoding: $0, as: UTF8.self) } == "first")
+        do {
+            let next = try await iterator.next()
+            Issue.record("expected the idle timeout, got \(String(describing: next))")
+        } catch let error as HTTPClientError {
+            #expect(error.code == .timedOut)
+            #expect(error.message.contains("idle timeout"))
+            #expect(error.message.contains("127.0.0.1:\(server.port)"))
+            #expect(error.message.contains("1 s"))
         }
+        _ = try await events.next("closed")
     }
 
     @Test("streams ignore the total timeout")

@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -104,4 +106,53 @@ private func closeDescriptor(_ fd: Int32) -> Int32 {
     #else
         Darwin.close(fd)
     #endif
+}
+
+/// A one-connection HTTP server on its own thread that answers the head and the chunk "first" in a single
+/// `write`, then sends nothing until the client closes the connection, and reports "closed".
+///
+/// Serving from a dedicated thread, with the head and the first chunk in one segment, keeps the time
+/// between them at zero however loaded the machine and the cooperative pool are, so the only silence the
+/// client sees is the stall itself.
+final class StallingServer: Sendable {
+    let port: Int
+    private let fd: Int32
+
+    init(events: EventLog) throws {
+        fd = try tcpSocket()
+        port = try bindLoopback(fd)
+        guard listen(fd, 1) == 0 else {
+            throw SocketError(description: "listen() failed: errno \(errno)")
+        }
+        let listener = fd
+        let thread = Thread {
+            let connection = accept(listener, nil, nil)
+            guard connection >= 0 else { return }
+            defer { _ = closeDescriptor(connection) }
+            var request: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while !request.ends(with: Array("\r\n\r\n".utf8)) {
+                let count = read(connection, &buffer, buffer.count)
+                guard count > 0 else { return }
+                request.append(contentsOf: buffer[0..<count])
+            }
+            let answer = Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nfirst\r\n".utf8)
+            guard write(connection, answer, answer.count) == answer.count else { return }
+            while read(connection, &buffer, buffer.count) > 0 {}
+            events.record("closed")
+        }
+        thread.start()
+    }
+
+    /// Stops listening; a connection already accepted is closed by its thread when the client closes it.
+    func close() {
+        _ = shutdown(fd, Int32(SHUT_RDWR))
+        _ = closeDescriptor(fd)
+    }
+}
+
+extension Array where Element == UInt8 {
+    fileprivate func ends(with suffix: [UInt8]) -> Bool {
+        count >= suffix.count && Array(self[(count - suffix.count)...]) == suffix
+    }
 }
