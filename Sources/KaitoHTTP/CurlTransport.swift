@@ -23,7 +23,8 @@ public import HTTPTypes
 public final class CurlTransport: HTTPTransport {
     /// The configuration every request of this transport uses.
     public let configuration: HTTPClientConfiguration
-    private let engine: CurlEngine
+    /// Internal so that tests can halt it as the exit handler does.
+    let engine: CurlEngine
 
     /// Creates a transport.
     ///

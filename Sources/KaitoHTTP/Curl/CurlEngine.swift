@@ -2,8 +2,21 @@ import CCurl
 import Foundation
 
 /// libcurl's process-wide initialisation, done once before the first handle is created.
+///
+/// It also registers the exit handler that halts every running engine. Exit handlers run in the reverse
+/// order of registration, and OpenSSL registers its cleanup while libcurl initialises, so this handler runs
+/// first: no engine thread is still inside OpenSSL when its cleanup frees the locks it would take (without
+/// it, `exit` while a request was in flight crashed now and then with a null `pthread_rwlock`).
 enum CurlGlobal {
-    static let isInitialized: Bool = kaito_curl_global_init_all() == CURLE_OK
+    static let isInitialized: Bool = {
+        guard kaito_curl_global_init_all() == CURLE_OK else {
+            return false
+        }
+        atexit {
+            CurlEngine.haltRunningEngines(timeout: .seconds(2))
+        }
+        return true
+    }()
 }
 
 /// Drives every transfer of one ``CurlTransport`` on a single thread with a libcurl multi handle.
@@ -27,12 +40,19 @@ final class CurlEngine: @unchecked Sendable {
         var commands: [Command] = []
         var isThreadRunning = false
         var isShutdown = false
+        /// Set by ``halt()``: the thread fails every transfer and stops at once.
+        var isHalted = false
     }
+
+    /// The engines whose thread runs, for the exit handler.
+    private static let running = Locked<[ObjectIdentifier: CurlEngine]>([:])
 
     // Immutable after init; safe to use from any thread (curl_multi_wakeup is thread-safe).
     private let multi: UnsafeMutableRawPointer
     private let share: UnsafeMutableRawPointer?
     private let inbox = Locked(Inbox())
+    /// Signalled when a halted engine's thread has stopped.
+    private let threadStopped = DispatchSemaphore(value: 0)
 
     // Engine thread only.
     private var active: [ObjectIdentifier: CurlEasyTransfer] = [:]
@@ -80,16 +100,22 @@ final class CurlEngine: @unchecked Sendable {
         enum Decision {
             case startThread
             case wake
-            case refuse(CurlTransfer)
+            case refuse(CurlTransfer, HTTPClientError)
             case ignore
         }
         let decision: Decision = inbox.withLock { inbox in
+            if inbox.isHalted {
+                if case .start(let transfer) = command {
+                    return .refuse(transfer, Self.haltedError(transfer, sent: false))
+                }
+                return .ignore
+            }
             if case .shutdown = command {
                 inbox.isShutdown = true
             } else if inbox.isShutdown && !inbox.isThreadRunning {
                 // Nothing runs any more; a late resume or cancel has nothing to act on.
                 if case .start(let transfer) = command {
-                    return .refuse(transfer)
+                    return .refuse(transfer, Self.shutDownError(transfer))
                 }
                 return .ignore
             }
@@ -98,6 +124,8 @@ final class CurlEngine: @unchecked Sendable {
                 return .wake
             }
             inbox.isThreadRunning = true
+            // Registered under the inbox lock, so an exit handler that halts engines cannot miss this one.
+            Self.running.withLock { $0[ObjectIdentifier(self)] = self }
             return .startThread
         }
         switch decision {
@@ -106,14 +134,16 @@ final class CurlEngine: @unchecked Sendable {
         case .wake:
             _ = curl_multi_wakeup(multi)
             return
-        case .refuse(let transfer):
-            transfer.finish(Self.shutDownError(transfer))
+        case .refuse(let transfer, let error):
+            transfer.finish(error)
             return
         case .ignore:
             return
         }
         let thread = Thread { [self] in
             self.run()
+            Self.running.withLock { $0[ObjectIdentifier(self)] = nil }
+            self.threadStopped.signal()
         }
         thread.name = "kaito-http-curl"
         thread.start()
@@ -127,20 +157,74 @@ final class CurlEngine: @unchecked Sendable {
         )
     }
 
+    /// Fails every transfer and stops the engine thread without waiting for the transfers to end.
+    ///
+    /// - Returns: Whether a thread was running; it signals ``threadStopped`` when it has stopped.
+    private func halt() -> Bool {
+        let wasRunning = inbox.withLock { inbox in
+            inbox.isHalted = true
+            return inbox.isThreadRunning
+        }
+        if wasRunning {
+            _ = curl_multi_wakeup(multi)
+        }
+        return wasRunning
+    }
+
+    /// Halts every engine whose thread runs and waits, up to `timeout` in all, for their threads to stop.
+    ///
+    /// Called by the exit handler, so no engine thread uses libcurl or OpenSSL while the process exits.
+    /// The wait is bounded so that an exit never hangs, even if it was called on an engine thread.
+    static func haltRunningEngines(timeout: Duration) {
+        let engines = running.withLock { Array($0.values) }
+        halt(engines, timeout: timeout)
+    }
+
+    /// Halts `engines` and waits, up to `timeout` in all, for their threads to stop.
+    ///
+    /// - Returns: Whether every thread stopped in time.
+    @discardableResult
+    static func halt(_ engines: [CurlEngine], timeout: Duration) -> Bool {
+        let halted = engines.filter { $0.halt() }
+        let (seconds, attoseconds) = timeout.components
+        let deadline =
+            DispatchTime.now() + .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
+        return halted.allSatisfy { $0.threadStopped.wait(timeout: deadline) == .success }
+    }
+
+    private static func haltedError(_ transfer: CurlTransfer, sent: Bool) -> HTTPClientError {
+        HTTPClientError(
+            code: .cancelled,
+            message:
+                "the request to \(transfer.plan.endpoint) was \(sent ? "stopped" : "not sent"): the process is exiting",
+            endpoint: transfer.plan.endpoint
+        )
+    }
+
     // MARK: Engine thread
 
     private func run() {
         while true {
-            let commands: [Command]? = inbox.withLock { inbox in
+            let next: (commands: [Command], isHalted: Bool)? = inbox.withLock { inbox in
+                if inbox.isHalted {
+                    inbox.isThreadRunning = false
+                    let commands = inbox.commands
+                    inbox.commands = []
+                    return (commands, true)
+                }
                 if inbox.commands.isEmpty && isShuttingDown && active.isEmpty {
                     inbox.isThreadRunning = false
                     return nil
                 }
                 let commands = inbox.commands
                 inbox.commands = []
-                return commands
+                return (commands, false)
             }
-            guard let commands else {
+            guard let (commands, isHalted) = next else {
+                return
+            }
+            if isHalted {
+                stopEverything(queued: commands)
                 return
             }
             for command in commands {
@@ -195,6 +279,19 @@ final class CurlEngine: @unchecked Sendable {
             active[ObjectIdentifier(transfer)]?.unpause()
         case .shutdown:
             isShuttingDown = true
+        }
+    }
+
+    /// Fails the queued requests and every running transfer (closing their connections).
+    private func stopEverything(queued: [Command]) {
+        for command in queued {
+            if case .start(let transfer) = command, !transfer.isComplete {
+                transfer.finish(Self.haltedError(transfer, sent: false))
+            }
+        }
+        for easy in Array(active.values) {
+            retire(easy)
+            easy.transfer.finish(Self.haltedError(easy.transfer, sent: true))
         }
     }
 
