@@ -1,5 +1,4 @@
 public import Foundation
-internal import Yams
 
 /// One document of a YAML or JSON stream, converted to JSON the way `kubectl` converts it.
 public struct ManifestDocument: Sendable, Hashable {
@@ -36,6 +35,54 @@ public struct ManifestLocation: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
+/// Bounds on what ``ManifestReader`` accepts, so that a hostile file cannot exhaust memory or time.
+///
+/// The defaults admit every real manifest (the largest CRD in `deploy/` uses a few percent of each) and
+/// refuse what Kubernetes' own YAML decoder refuses: alias expansion is bounded by the same ratio of
+/// expanded to decoded nodes that go-yaml uses ("document contains excessive aliasing"), with an absolute
+/// cap on decoded nodes on top.
+public struct ManifestLimits: Sendable, Hashable {
+    /// Which limit a document exceeded.
+    public enum Limit: String, Sendable, Hashable {
+        /// ``ManifestLimits/maximumBytes``.
+        case bytes
+        /// ``ManifestLimits/maximumDocuments``.
+        case documents
+        /// ``ManifestLimits/maximumDepth`` (or libyaml's own nesting cap of 1000).
+        case depth
+        /// ``ManifestLimits/maximumNodes``.
+        case nodes
+        /// go-yaml's ratio of alias-expanded to decoded nodes.
+        case aliasing
+    }
+
+    /// Largest input, in bytes.
+    public var maximumBytes: Int
+    /// Most documents in one stream, empty ones included.
+    public var maximumDocuments: Int
+    /// Deepest nesting of lists and maps. libyaml stops at 1000 levels whatever this says.
+    public var maximumDepth: Int
+    /// Most YAML nodes decoded from one stream, counting every node of every alias expansion, as go-yaml
+    /// counts them.
+    public var maximumNodes: Int
+
+    /// Creates limits; every parameter defaults to the value of ``standard``.
+    public init(
+        maximumBytes: Int = 10 * 1024 * 1024,
+        maximumDocuments: Int = 10_000,
+        maximumDepth: Int = 512,
+        maximumNodes: Int = 2_000_000
+    ) {
+        self.maximumBytes = maximumBytes
+        self.maximumDocuments = maximumDocuments
+        self.maximumDepth = maximumDepth
+        self.maximumNodes = maximumNodes
+    }
+
+    /// 10 MiB, 10,000 documents, 512 levels, 2,000,000 nodes.
+    public static let standard = ManifestLimits()
+}
+
 /// Why a manifest stream could not be read.
 public struct ManifestReadError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The reason, already phrased for a user.
@@ -44,12 +91,21 @@ public struct ManifestReadError: Error, Sendable, Hashable, CustomStringConverti
     public var line: Int?
     /// One-based column of the problem, when the parser knows it.
     public var column: Int?
+    /// Zero-based index of the document the problem is in, when it is inside one.
+    public var documentIndex: Int?
+    /// The limit the input exceeded, when that is the problem.
+    public var limit: ManifestLimits.Limit?
 
     /// Creates an error.
-    public init(message: String, line: Int? = nil, column: Int? = nil) {
+    public init(
+        message: String, line: Int? = nil, column: Int? = nil, documentIndex: Int? = nil,
+        limit: ManifestLimits.Limit? = nil
+    ) {
         self.message = message
         self.line = line
         self.column = column
+        self.documentIndex = documentIndex
+        self.limit = limit
     }
 
     /// `line L, column C: message`.
@@ -65,102 +121,65 @@ public struct ManifestReadError: Error, Sendable, Hashable, CustomStringConverti
 /// YAML is converted to JSON first, as `sigs.k8s.io/yaml` does: plain scalars resolve to null,
 /// booleans (including YAML 1.1 `yes`/`no`/`on`/`off`), integers and floats (whole floats such as `2.0`
 /// become integers, as they do through Go's JSON encoding); everything else,
-/// timestamps included, stays a string. Anchors and aliases are expanded. Duplicate mapping keys and
-/// non-scalar keys are errors, as in `kubectl --validate=strict`. Empty documents (such as a trailing
-/// `---`) are skipped.
+/// timestamps included, stays a string. Anchors and aliases are expanded, and merge keys (`<<: *base`)
+/// merge as go-yaml v2 merges them. Duplicate mapping keys and non-scalar keys are errors, as in
+/// `kubectl --validate=strict`. Empty documents (such as a trailing `---`) are skipped.
+///
+/// Every input is bounded by ``ManifestLimits``: a YAML "billion laughs" file, a document nested
+/// thousands of levels deep or a stream of millions of documents fails fast with one line naming the
+/// limit, in time and memory proportional to the limits, never to the expansion.
 public enum ManifestReader {
-    /// Largest input accepted, in bytes (10 MiB).
-    public static let maximumSize = 10 * 1024 * 1024
+    /// Largest input accepted by default, in bytes (10 MiB).
+    public static let maximumSize = ManifestLimits.standard.maximumBytes
 
     /// Splits and converts a YAML or JSON stream into documents.
-    /// - Throws: ``ManifestReadError`` for invalid UTF-8, an oversized input or malformed YAML.
-    public static func documents(from data: Data) throws -> [ManifestDocument] {
-        guard data.count <= maximumSize else {
+    /// - Throws: ``ManifestReadError`` for invalid UTF-8, malformed YAML or input over `limits`.
+    public static func documents(
+        from data: Data, limits: ManifestLimits = .standard
+    ) throws -> [ManifestDocument] {
+        guard data.count <= limits.maximumBytes else {
             throw ManifestReadError(
-                message: "input is \(data.count) bytes, over the 10 MiB limit for a manifest; split it into smaller files")
+                message: "input is \(data.count) bytes, over the \(byteCount(limits.maximumBytes)) limit for a "
+                    + "manifest; split it into smaller files",
+                limit: .bytes)
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            let offset = firstInvalidUTF8Offset(in: data)
+        if let offset = firstInvalidUTF8Offset(in: data) {
             throw ManifestReadError(
                 message: "input is not valid UTF-8 (first bad byte at offset \(offset)); save the file as UTF-8")
         }
-        return try documents(from: text)
+        return try data.withUnsafeBytes { buffer in
+            var composer = ManifestComposer(bytes: buffer, limits: limits)
+            return try composer.documents()
+        }
     }
 
     /// Splits and converts a YAML or JSON text into documents.
-    public static func documents(from text: String) throws -> [ManifestDocument] {
-        var result: [ManifestDocument] = []
-        do {
-            let parser = try Parser(yaml: text)
-            var index = 0
-            while let node = try parser.nextRoot() {
-                defer { index += 1 }
-                let value = try convert(node)
-                if value == .null { continue }
-                result.append(ManifestDocument(index: index, value: value, line: node.mark.map { $0.line }))
-            }
-        } catch let error as YamlError {
-            throw readError(from: error)
-        }
-        return result
+    /// - Throws: ``ManifestReadError`` for malformed YAML or input over `limits`.
+    public static func documents(
+        from text: String, limits: ManifestLimits = .standard
+    ) throws -> [ManifestDocument] {
+        try documents(from: Data(text.utf8), limits: limits)
     }
 
-    private static func readError(from error: YamlError) -> ManifestReadError {
-        switch error {
-        case .scanner(let context, let problem, let mark, _),
-            .parser(let context, let problem, let mark, _),
-            .composer(let context, let problem, let mark, _):
-            var message = "malformed YAML: \(problem)"
-            if let context { message += " (\(context.text))" }
-            return ManifestReadError(message: message, line: mark.line, column: mark.column)
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            let keys = duplicates.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
-            let what = duplicates.count == 1 ? "key \(keys) appears" : "keys \(keys) appear"
-            return ManifestReadError(
-                message: "malformed YAML: \(what) more than once in the mapping that starts here; keep one of each",
-                line: context.mark.line, column: context.mark.column)
-        case .reader(let problem, _, _, _):
-            return ManifestReadError(message: "malformed YAML: \(problem)")
-        default:
-            return ManifestReadError(message: "malformed YAML: \(error)")
-        }
-    }
-
-    private static func convert(_ node: Node) throws -> JSONValue {
-        switch node {
-        case .scalar(let scalar):
-            return resolve(scalar)
-        case .alias:
-            // The composer expands aliases in place; an unexpanded one means the anchor was never defined.
-            throw ManifestReadError(
-                message: "malformed YAML: alias to an undefined anchor", line: node.mark?.line, column: node.mark?.column)
-        case .sequence(let sequence):
-            return .array(try sequence.map(convert))
-        case .mapping(let mapping):
-            var object: [String: JSONValue] = [:]
-            for (keyNode, valueNode) in mapping {
-                let mark = keyNode.mark
-                guard case .scalar(let keyScalar) = keyNode else {
-                    throw ManifestReadError(
-                        message: "malformed YAML: a mapping key must be a string, not a list or map",
-                        line: mark?.line, column: mark?.column)
-                }
-                // Yams' parser has already rejected duplicate keys.
-                object[keyScalar.string] = try convert(valueNode)
-            }
-            return .object(object)
-        }
+    static func byteCount(_ bytes: Int) -> String {
+        if bytes >= 1024 * 1024, bytes % (1024 * 1024) == 0 { return "\(bytes / (1024 * 1024)) MiB" }
+        if bytes >= 1024, bytes % 1024 == 0 { return "\(bytes / 1024) KiB" }
+        return "\(bytes)-byte"
     }
 
     /// Resolves a scalar the way go-yaml v2 (behind `sigs.k8s.io/yaml`) does.
-    static func resolve(_ scalar: Node.Scalar) -> JSONValue {
-        let text = scalar.string
-        switch scalar.tag.description {
-        case "tag:yaml.org,2002:str": return .string(text)
+    ///
+    /// - Parameters:
+    ///   - text: The scalar's value.
+    ///   - tag: Its explicit tag, expanded (`tag:yaml.org,2002:str` for `!!str`), or `nil`.
+    ///   - isPlain: Whether it was written unquoted (not quoted, literal or folded).
+    static func resolve(_ text: String, tag: String?, isPlain: Bool) -> JSONValue {
+        switch tag {
+        case "tag:yaml.org,2002:str", "!": return .string(text)
         case "tag:yaml.org,2002:null": return .null
         default: break
         }
-        guard scalar.style == .plain else { return .string(text) }
+        guard isPlain else { return .string(text) }
         return resolvePlain(text)
     }
 
@@ -226,14 +245,20 @@ public enum ManifestReader {
         return true
     }
 
-    private static func firstInvalidUTF8Offset(in data: Data) -> Int {
+    /// The offset of the first byte that is not valid UTF-8, or `nil` when all of `data` is.
+    private static func firstInvalidUTF8Offset(in data: Data) -> Int? {
+        // The standard library's validation is fast; the scalar-by-scalar walk only finds the offset.
+        if String(validating: data, as: UTF8.self) != nil {
+            return nil
+        }
         var parser = Unicode.UTF8.ForwardParser()
         var bytes = data.makeIterator()
         var offset = 0
         while true {
             switch parser.parseScalar(from: &bytes) {
             case .valid(let encoded): offset += encoded.count
-            case .emptyInput, .error: return offset
+            case .emptyInput: return nil
+            case .error: return offset
             }
         }
     }
