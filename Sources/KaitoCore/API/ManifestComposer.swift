@@ -130,8 +130,8 @@ struct ManifestComposer {
     }
 
     private var isExpectingKey: Bool {
-        guard let top = stack.last else { return false }
-        return top.isMapping && top.pendingKey == nil
+        guard let top = stack.indices.last else { return false }
+        return stack[top].isMapping && stack[top].pendingKey == nil
     }
 
     private mutating func scalar(_ event: yaml_event_t) throws {

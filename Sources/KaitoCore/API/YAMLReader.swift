@@ -184,6 +184,19 @@ public enum ManifestReader {
     }
 
     static func resolvePlain(_ text: String) -> JSONValue {
+        // Fast paths for the common cases, decided by the first byte: most plain scalars are names (a string
+        // unless a keyword) or small decimal integers.
+        if let first = text.utf8.first {
+            switch first {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                if let integer = plainDecimal(text) { return .integer(integer) }
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"):
+                // Keywords all start with one of these letters; other names are strings.
+                if !"nNtTfFyYoO".utf8.contains(first) { return .string(text) }
+            default:
+                break
+            }
+        }
         switch text {
         case "", "~", "null", "Null", "NULL": return .null
         case "true", "True", "TRUE", "y", "Y", "yes", "Yes", "YES", "on", "On", "ON": return .bool(true)
@@ -193,7 +206,7 @@ public enum ManifestReader {
         case ".nan", ".NaN", ".NAN": return .double(.nan)
         default: break
         }
-        let cleaned = text.replacingOccurrences(of: "_", with: "")
+        let cleaned = text.utf8.contains(UInt8(ascii: "_")) ? text.replacingOccurrences(of: "_", with: "") : text
         if let integer = parseInteger(cleaned) { return .integer(integer) }
         if isFloat(cleaned), let double = Double(cleaned) {
             // sigs.k8s.io/yaml writes float64(2) as the JSON number 2, so `count: 2.0` is an integer.
@@ -201,6 +214,20 @@ public enum ManifestReader {
             return .double(double)
         }
         return .string(text)
+    }
+
+    /// A decimal integer without sign, underscores or leading zero and under 19 digits, read byte by byte.
+    private static func plainDecimal(_ text: String) -> Int64? {
+        let zero = UInt8(ascii: "0")
+        var value: Int64 = 0
+        var count = 0
+        for byte in text.utf8 {
+            guard byte >= zero, byte <= zero + 9, count < 18 else { return nil }
+            value = value * 10 + Int64(byte - zero)
+            count += 1
+        }
+        if count > 1, text.utf8.first == zero { return nil }
+        return value
     }
 
     private static func parseInteger(_ text: String) -> Int64? {

@@ -5,7 +5,7 @@ internal import Yams
 ///
 /// Keys are sorted, as `kubectl get -o yaml` writes them (which puts `apiVersion`, `kind` and `metadata` of an
 /// object before `spec` and `status`). Strings that YAML would read as something else (`"true"`, `"1.0"`, `""`)
-/// are quoted.
+/// are quoted, and so is a `<<` key (plain, it would be a merge key).
 public enum YAMLWriter {
     /// YAML text for one value, ending in a newline.
     public static func string(from value: JSONValue) throws -> String {
@@ -34,7 +34,11 @@ public enum YAMLWriter {
             return Node(items.map { node(for: $0) }, .init(.seq), .block)
         case .object(let object):
             let pairs = object.keys.sorted().map { key in
-                (node(for: .string(key)), node(for: object[key] ?? .null))
+                // A plain `<<` key is a merge key; quoted, it is the key "<<".
+                (
+                    key == "<<" ? Node(key, .init(.str), .doubleQuoted) : node(for: .string(key)),
+                    node(for: object[key] ?? .null)
+                )
             }
             return Node(pairs, .init(.map), .block)
         }
