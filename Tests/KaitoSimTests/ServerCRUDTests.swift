@@ -164,6 +164,25 @@ struct ServerCRUDTests {
         }
     }
 
+    @Test("A YAML body that is an alias bomb is a 400 naming the excessive aliasing, and nothing is stored")
+    func yamlAliasBombBody() async throws {
+        try await SimHTTP.run { http in
+            var yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\n"
+            yaml += "a0: &a0 [" + Array(repeating: "lol", count: 9).joined(separator: ",") + "]\n"
+            for level in 1..<9 {
+                yaml += "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 9).joined(separator: ",")
+                    + "]\n"
+            }
+            yaml += "data: {payload: *a8}\n"
+            let refused = try await http.send(.post, Self.configMaps, text: yaml, contentType: "application/yaml")
+            #expect(refused.status == 400)
+            #expect(refused.json["kind"] == "Status")
+            #expect(refused.json["reason"] == "BadRequest")
+            #expect(refused.json["message"]?.stringValue?.contains("contains excessive aliasing") == true)
+            #expect(try await http.send(.get, "\(Self.configMaps)/bomb").status == 404)
+        }
+    }
+
     @Test("The status subresource writes only status; the main resource ignores status changes")
     func statusSubresource() async throws {
         try await SimHTTP.run { http in
