@@ -8,17 +8,12 @@ import Testing
 struct CurlEngineExitTests {
     @Test("halting fails an open stream as cancelled, closes its connection and stops the engine thread")
     func haltingStopsAnOpenStream() async throws {
-        let events = EventLog()
-        let server = try StallingServer(events: events)
-        defer { server.close() }
-        let transport = try CurlTransport()
-        let stream = try await transport.send(
-            request(port: server.port, path: "/stall"), body: nil, options: .streaming)
-        var iterator = stream.body.makeAsyncIterator()
-        let first = try await iterator.next()
-        #expect(first.map { String(decoding: $0, as: UTF8.self) } == "first")
+        let stalled = try await StalledStream.open()
+        defer { stalled.server.close() }
+        var iterator = stalled.stream.body.makeAsyncIterator()
+        try await stalled.expectFirstChunk(&iterator)
 
-        let engine = transport.engine
+        let engine = stalled.transport.engine
         let stopped = await Task.detached { CurlEngine.halt([engine], timeout: .seconds(10)) }.value
         #expect(stopped, "the engine thread did not stop")
         do {
@@ -28,18 +23,15 @@ struct CurlEngineExitTests {
             #expect(error.code == .cancelled)
             #expect(error.message.contains("the process is exiting"), "\(error.message)")
         }
-        _ = try await events.next("closed")
+        _ = try await stalled.events.next("closed")
     }
 
     @Test("a request sent after the halt is refused at once, not queued")
     func requestsAfterTheHaltAreRefused() async throws {
-        let events = EventLog()
-        let server = try StallingServer(events: events)
-        defer { server.close() }
-        let transport = try CurlTransport()
         // Starts the engine thread, so the halt has a thread to stop.
-        let stream = try await transport.send(
-            request(port: server.port, path: "/stall"), body: nil, options: .streaming)
+        let stalled = try await StalledStream.open()
+        defer { stalled.server.close() }
+        let (server, transport, stream) = (stalled.server, stalled.transport, stalled.stream)
         let engine = transport.engine
         #expect(await Task.detached { CurlEngine.halt([engine], timeout: .seconds(10)) }.value)
         await #expect(throws: HTTPClientError.self) {

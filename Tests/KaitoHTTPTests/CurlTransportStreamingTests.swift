@@ -83,17 +83,13 @@ struct CurlTransportStreamingTests {
 
     @Test("leaving the loop early closes the connection")
     func breakingOutClosesTheConnection() async throws {
-        let events = EventLog()
-        let server = try StallingServer(events: events)
-        defer { server.close() }
-        let transport = try CurlTransport()
-        let stream = try await transport.send(
-            request(port: server.port, path: "/stall"), body: nil, options: .streaming)
-        for try await chunk in stream.body {
+        let stalled = try await StalledStream.open()
+        defer { stalled.server.close() }
+        for try await chunk in stalled.stream.body {
             #expect(String(decoding: chunk, as: UTF8.self) == "first")
             break
         }
-        _ = try await events.next("closed")
+        _ = try await stalled.events.next("closed")
     }
 
     @Test("cancelling while waiting for the response head stops the request")
@@ -118,28 +114,21 @@ struct CurlTransportStreamingTests {
 
     @Test("a stalled stream fails with timedOut after its idle timeout")
     func idleTimeout() async throws {
-        let events = EventLog()
-        let server = try StallingServer(events: events)
-        defer { server.close() }
-        let transport = try CurlTransport()
-        let stream = try await transport.send(
-            request(port: server.port, path: "/stall"),
-            body: nil,
-            options: HTTPRequestOptions(isStreaming: true, idleTimeout: .seconds(1))
-        )
-        var iterator = stream.body.makeAsyncIterator()
-        let first = try await iterator.next()
-        #expect(first.map { String(decoding: $0, as: UTF8.self) } == "first")
+        let stalled = try await StalledStream.open(
+            options: HTTPRequestOptions(isStreaming: true, idleTimeout: .seconds(1)))
+        defer { stalled.server.close() }
+        var iterator = stalled.stream.body.makeAsyncIterator()
+        try await stalled.expectFirstChunk(&iterator)
         do {
             let next = try await iterator.next()
             Issue.record("expected the idle timeout, got \(String(describing: next))")
         } catch let error as HTTPClientError {
             #expect(error.code == .timedOut)
             #expect(error.message.contains("idle timeout"))
-            #expect(error.message.contains("127.0.0.1:\(server.port)"))
+            #expect(error.message.contains("127.0.0.1:\(stalled.server.port)"))
             #expect(error.message.contains("1 s"))
         }
-        _ = try await events.next("closed")
+        _ = try await stalled.events.next("closed")
     }
 
     @Test("streams ignore the total timeout")

@@ -1,4 +1,6 @@
 import Foundation
+import KaitoHTTP
+import Testing
 
 #if canImport(Glibc)
     import Glibc
@@ -154,5 +156,36 @@ final class StallingServer: Sendable {
 extension Array where Element == UInt8 {
     fileprivate func ends(with suffix: [UInt8]) -> Bool {
         count >= suffix.count && Array(self[(count - suffix.count)...]) == suffix
+    }
+}
+
+/// A streaming request to a new ``StallingServer``, opened: the head has arrived and the server now stalls.
+/// Close ``server`` when done.
+struct StalledStream {
+    let events: EventLog
+    let server: StallingServer
+    let transport: CurlTransport
+    let stream: HTTPResponseStream
+
+    static func open(options: HTTPRequestOptions = .streaming) async throws -> StalledStream {
+        let events = EventLog()
+        let server = try StallingServer(events: events)
+        let transport = try CurlTransport()
+        do {
+            let stream = try await transport.send(
+                request(port: server.port, path: "/stall"), body: nil, options: options)
+            return StalledStream(events: events, server: server, transport: transport, stream: stream)
+        } catch {
+            server.close()
+            throw error
+        }
+    }
+
+    /// Reads the first chunk and checks that it is the server's "first".
+    func expectFirstChunk(
+        _ iterator: inout HTTPBody.AsyncIterator, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        let first = try await iterator.next()
+        #expect(first.map { String(decoding: $0, as: UTF8.self) } == "first", sourceLocation: sourceLocation)
     }
 }
