@@ -2,7 +2,7 @@
 # Installs what building kaito-swift needs on a Debian or Ubuntu machine. Safe to run again.
 set -euo pipefail
 
-packages=(libcurl4-openssl-dev openssl pkg-config)
+packages=(libcurl4-openssl-dev openssl pkg-config python3)
 
 missing=()
 for package in "${packages[@]}"; do

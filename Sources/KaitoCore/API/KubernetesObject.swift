@@ -1,4 +1,4 @@
-public import Foundation
+internal import Foundation
 
 /// Any Kubernetes object: typed identity and metadata, everything else (`spec`, `status`, `data`, …) as JSON.
 ///

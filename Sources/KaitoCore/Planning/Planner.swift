@@ -1,4 +1,4 @@
-public import Foundation
+internal import Foundation
 
 /// Kaito's reconcile algorithm as a pure function: workspace + observed cluster + configuration → plan.
 ///

@@ -1,4 +1,4 @@
-public import Foundation
+internal import Foundation
 public import KaitoHTTP
 
 /// How a ``KubernetesClient`` behaves: rate limits, retries, timeouts, identification and logging.
