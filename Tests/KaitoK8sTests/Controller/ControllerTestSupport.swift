@@ -2,6 +2,7 @@ import Foundation
 import KaitoCore
 import KaitoHTTP
 import KaitoSim
+import KaitoTestSupport
 import Testing
 
 @testable import KaitoK8s
@@ -65,7 +66,8 @@ struct ControllerHarness: Sendable {
             let events = RecordingEventRecorder()
             let observer = RecordingObserver()
             let controller = WorkspaceController(
-                client: client, configuration: configuration, events: events, observer: observer)
+                client: client, configuration: configuration, events: events, observer: observer,
+                logger: TestLogging.logger("kaito.workspace-controller"))
             let fleet = FleetSimulator(store: cluster.store, configuration: FleetConfiguration(randomSeed: 7))
             let harness = ControllerHarness(
                 cluster: cluster, client: client, controller: controller, fleet: fleet, events: events,

@@ -1,6 +1,7 @@
 import Foundation
 import KaitoCore
 import KaitoSim
+import KaitoTestSupport
 import Testing
 
 @testable import KaitoK8s
@@ -288,7 +289,9 @@ struct WorkspaceControllerTests {
             // No fleet: the Machines stay pending.
             for _ in 0..<2 {
                 let observer = RecordingObserver()
-                let controller = WorkspaceController(client: client, configuration: configuration, observer: observer)
+                let controller = WorkspaceController(
+                    client: client, configuration: configuration, observer: observer,
+                    logger: TestLogging.logger("kaito.workspace-controller"))
                 let running = Task { try await controller.run() }
                 try await eventually("a reconcile that leaves two Machines pending") {
                     let machines = try await client.resource(.machines).list().items
@@ -309,7 +312,8 @@ struct WorkspaceControllerTests {
         try await SimCluster.run { cluster in
             let client = try cluster.client()
             let controller = WorkspaceController(
-                client: client, configuration: WorkspaceControllerConfiguration(resyncPeriod: nil))
+                client: client, configuration: WorkspaceControllerConfiguration(resyncPeriod: nil),
+                logger: TestLogging.logger("kaito.workspace-controller"))
             let running = Task { try await controller.run() }
             try await eventually("the caches to sync") { controller.isReady ? true : nil }
             running.cancel()
