@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "KaitoCore", targets: ["KaitoCore"]),
         .library(name: "KaitoHTTP", targets: ["KaitoHTTP"]),
         .library(name: "KaitoK8s", targets: ["KaitoK8s"]),
+        .library(name: "KaitoOperator", targets: ["KaitoOperator"]),
         .library(name: "KaitoSim", targets: ["KaitoSim"]),
         .executable(name: "kaitoctl", targets: ["kaitoctl"]),
         .executable(name: "kaito-sim", targets: ["kaito-sim"]),
@@ -53,8 +54,19 @@ let package = Package(
                 "KaitoHTTP",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSwift6
+        ),
+        .target(
+            // The operator: controller, executor, provisioners, leader election, events, metrics observer.
+            name: "KaitoOperator",
+            dependencies: [
+                "KaitoCore",
+                "KaitoHTTP",
+                "KaitoK8s",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strictSwift6
         ),
@@ -80,6 +92,7 @@ let package = Package(
             name: "kaito-controller",
             dependencies: [
                 "KaitoK8s",
+                "KaitoOperator",
                 "KaitoCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -127,7 +140,7 @@ let package = Package(
         .testTarget(
             name: "KaitoK8sTests",
             dependencies: [
-                "KaitoK8s", "KaitoSim", "KaitoCore", "KaitoHTTP", "KaitoTestSupport",
+                "KaitoK8s", "KaitoOperator", "KaitoSim", "KaitoCore", "KaitoHTTP", "KaitoTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             exclude: ["Fixtures"],
@@ -136,7 +149,8 @@ let package = Package(
         .testTarget(
             name: "KaitoControllerTests",
             dependencies: [
-                "KaitoK8s", "KaitoSim", "KaitoCore", "KaitoHTTP", "KaitoTestSupport", "kaito-controller", "kaito-sim",
+                "KaitoK8s", "KaitoOperator", "KaitoSim", "KaitoCore", "KaitoHTTP", "KaitoTestSupport", "kaito-controller",
+                "kaito-sim",
             ],
             swiftSettings: strictSwift6
         ),

@@ -1,5 +1,6 @@
 import Foundation
 import KaitoK8s
+import KaitoOperator
 import Logging
 import ServiceLifecycle
 

@@ -3,6 +3,7 @@ import Foundation
 import KaitoCore
 import KaitoHTTP
 import KaitoK8s
+import KaitoOperator
 import Logging
 import Metrics
 import Prometheus

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import KaitoHTTP
 import KaitoK8s
+import KaitoOperator
 import Logging
 import NIOCore
 import Prometheus

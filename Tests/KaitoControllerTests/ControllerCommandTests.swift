@@ -1,6 +1,7 @@
 import Foundation
 import KaitoCore
 import KaitoK8s
+import KaitoOperator
 import Testing
 
 @testable import kaito_controller

@@ -2,6 +2,7 @@ import Foundation
 import KaitoCore
 import KaitoHTTP
 import KaitoK8s
+import KaitoOperator
 import KaitoSim
 import KaitoTestSupport
 

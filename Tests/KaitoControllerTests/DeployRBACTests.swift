@@ -1,6 +1,7 @@
 import Foundation
 import KaitoCore
 import KaitoK8s
+import KaitoOperator
 import Testing
 
 /// The controller's RBAC: exactly the API calls it makes, in deploy/20-rbac.yaml and in the chart.

@@ -5,6 +5,7 @@ import KaitoSim
 import Testing
 
 @testable import KaitoK8s
+@testable import KaitoOperator
 
 @Suite("KubernetesClient request pipeline")
 struct ClientCoreTests {

@@ -6,6 +6,7 @@ import KaitoSim
 import Testing
 
 @testable import KaitoK8s
+@testable import KaitoOperator
 
 /// One request as the transport saw it.
 struct RecordedRequest: Sendable {

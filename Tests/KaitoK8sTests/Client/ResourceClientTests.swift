@@ -6,6 +6,7 @@ import KaitoSim
 import Testing
 
 @testable import KaitoK8s
+@testable import KaitoOperator
 
 private typealias DeleteOptions = KaitoK8s.DeleteOptions
 

@@ -4,6 +4,7 @@ import KaitoHTTP
 import Testing
 
 @testable import KaitoK8s
+@testable import KaitoOperator
 
 private func decode<T: KubernetesObjectWrapper>(_ type: T.Type, _ json: String) throws -> T {
     try T(kubernetesJSON: JSONDecoder().decode(JSONValue.self, from: Data(json.utf8)))

@@ -4,6 +4,7 @@ import KaitoHTTP
 import Testing
 
 @testable import KaitoK8s
+@testable import KaitoOperator
 
 /// The exec plugin fixture installed in a temp folder's `bin` as `kaito-test-plugin`, and its state files.
 struct PluginHarness: Sendable {

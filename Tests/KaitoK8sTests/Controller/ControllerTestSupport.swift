@@ -6,6 +6,7 @@ import KaitoTestSupport
 import Testing
 
 @testable import KaitoK8s
+@testable import KaitoOperator
 
 /// Records workspace events in memory.
 actor RecordingEventRecorder: WorkspaceEventRecorder {

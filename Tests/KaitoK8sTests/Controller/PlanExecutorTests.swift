@@ -5,6 +5,7 @@ import KaitoSim
 import Testing
 
 @testable import KaitoK8s
+@testable import KaitoOperator
 
 /// Fails the first `count` requests of `verb` on `resource` with 409 Conflict.
 final class ConflictInjector: SimFaultInjector, Sendable {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import KaitoK8s
+@testable import KaitoOperator
 
 @Suite("WorkQueue")
 struct WorkQueueTests {

@@ -5,6 +5,7 @@ import KaitoTestSupport
 import Testing
 
 @testable import KaitoK8s
+@testable import KaitoOperator
 
 @Suite("WorkspaceController", .timeLimit(.minutes(2)))
 struct WorkspaceControllerTests {

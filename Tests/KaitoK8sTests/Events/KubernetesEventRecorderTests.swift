@@ -6,6 +6,7 @@ import Logging
 import Testing
 
 @testable import KaitoK8s
+@testable import KaitoOperator
 
 @Suite("Kubernetes Events for workspaces")
 struct KubernetesEventRecorderTests {

@@ -4,6 +4,7 @@ import KaitoHTTP
 import Testing
 
 @testable import KaitoK8s
+@testable import KaitoOperator
 
 /// A swift-metrics factory that keeps every value by name and labels, and renders them like Prometheus text.
 final class RecordingMetricsFactory: MetricsFactory, Sendable {

@@ -3,6 +3,7 @@ import KaitoCore
 import Testing
 
 @testable import KaitoK8s
+@testable import KaitoOperator
 
 @Suite("Embedded install manifests")
 struct InstallManifestsTests {

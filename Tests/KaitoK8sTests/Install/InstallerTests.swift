@@ -5,6 +5,7 @@ import KaitoSim
 import Testing
 
 @testable import KaitoK8s
+@testable import KaitoOperator
 
 /// KaitoSim serves RBAC objects as an API server does; a registry without them stands for a server that does not.
 let registryWithoutRBAC = ResourceRegistry(

@@ -6,6 +6,7 @@ import KaitoSim
 import Testing
 
 @testable import KaitoK8s
+@testable import KaitoOperator
 
 /// When each candidate led, by the test's clock, to check that no two leadership intervals overlap.
 actor LeadershipTimeline {

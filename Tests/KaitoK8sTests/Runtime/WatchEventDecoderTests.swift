@@ -4,6 +4,7 @@ import KaitoSim
 import Testing
 
 @testable import KaitoK8s
+@testable import KaitoOperator
 
 @Suite("WatchEventDecoder")
 struct WatchEventDecoderTests {

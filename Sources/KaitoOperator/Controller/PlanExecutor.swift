@@ -1,4 +1,5 @@
 import Foundation
+public import KaitoK8s
 public import KaitoCore
 
 /// Applies a ``KaitoCore/ReconcilePlan`` to the API server, idempotently.

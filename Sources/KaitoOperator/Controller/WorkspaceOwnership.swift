@@ -1,4 +1,5 @@
 import Foundation
+public import KaitoK8s
 public import KaitoCore
 
 /// Which objects belong to which workspace: by controller owner reference or by Kaito's labels.

@@ -1,4 +1,5 @@
 import Foundation
+public import KaitoK8s
 public import KaitoCore
 
 /// Provisions GPU nodes by writing node claims to the API server, where gpu-provisioner (Machines) or Karpenter

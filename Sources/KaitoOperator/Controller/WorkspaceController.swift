@@ -1,4 +1,5 @@
 import Foundation
+public import KaitoK8s
 public import KaitoCore
 import KaitoHTTP
 public import Logging

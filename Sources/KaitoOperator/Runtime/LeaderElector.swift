@@ -1,4 +1,5 @@
 public import Foundation
+public import KaitoK8s
 import KaitoCore
 import KaitoHTTP
 public import Logging

@@ -1,4 +1,5 @@
 public import Foundation
+public import KaitoK8s
 public import KaitoCore
 
 /// How a ``WorkspaceController`` runs: the planner's settings (cloud, registry, provisioner, feature gates,

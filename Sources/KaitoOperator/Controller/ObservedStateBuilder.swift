@@ -1,4 +1,5 @@
 import Foundation
+public import KaitoK8s
 import KaitoCore
 
 extension WorkspaceController {
