@@ -1,5 +1,5 @@
 import Foundation
-public import KaitoK8s
+internal import KaitoK8s
 import KaitoCore
 
 extension WorkspaceController {

@@ -1,4 +1,3 @@
-public import KaitoK8s
 /// A work queue of keys, as client-go's rate-limited delaying queue: each key waits at most once, a key being
 /// processed is never handed out twice at a time, and failed keys come back with per-key exponential backoff.
 ///
