@@ -149,12 +149,15 @@ final class CurlEngine: @unchecked Sendable {
         thread.start()
     }
 
-    private static func shutDownError(_ transfer: CurlTransfer) -> HTTPClientError {
+    /// A request that will not complete: `outcome` says what happened to it and why.
+    private static func cancelled(_ transfer: CurlTransfer, _ outcome: String) -> HTTPClientError {
         HTTPClientError(
-            code: .cancelled,
-            message: "the request to \(transfer.plan.endpoint) was not sent: its transport was shut down",
-            endpoint: transfer.plan.endpoint
-        )
+            code: .cancelled, message: "the request to \(transfer.plan.endpoint) \(outcome)",
+            endpoint: transfer.plan.endpoint)
+    }
+
+    private static func shutDownError(_ transfer: CurlTransfer) -> HTTPClientError {
+        cancelled(transfer, "was not sent: its transport was shut down")
     }
 
     /// Fails every transfer and stops the engine thread without waiting for the transfers to end.
@@ -189,16 +192,13 @@ final class CurlEngine: @unchecked Sendable {
         let (seconds, attoseconds) = timeout.components
         let deadline =
             DispatchTime.now() + .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
-        return halted.allSatisfy { $0.threadStopped.wait(timeout: deadline) == .success }
+        // Every engine gets its wait (all against the same deadline), even after one has timed out.
+        let stopped = halted.map { $0.threadStopped.wait(timeout: deadline) == .success }
+        return !stopped.contains(false)
     }
 
     private static func haltedError(_ transfer: CurlTransfer, sent: Bool) -> HTTPClientError {
-        HTTPClientError(
-            code: .cancelled,
-            message:
-                "the request to \(transfer.plan.endpoint) was \(sent ? "stopped" : "not sent"): the process is exiting",
-            endpoint: transfer.plan.endpoint
-        )
+        cancelled(transfer, "was \(sent ? "stopped" : "not sent"): the process is exiting")
     }
 
     // MARK: Engine thread
@@ -206,19 +206,16 @@ final class CurlEngine: @unchecked Sendable {
     private func run() {
         while true {
             let next: (commands: [Command], isHalted: Bool)? = inbox.withLock { inbox in
-                if inbox.isHalted {
-                    inbox.isThreadRunning = false
-                    let commands = inbox.commands
-                    inbox.commands = []
-                    return (commands, true)
-                }
-                if inbox.commands.isEmpty && isShuttingDown && active.isEmpty {
+                let isHalted = inbox.isHalted
+                if !isHalted && inbox.commands.isEmpty && isShuttingDown && active.isEmpty {
                     inbox.isThreadRunning = false
                     return nil
                 }
-                let commands = inbox.commands
-                inbox.commands = []
-                return (commands, false)
+                if isHalted {
+                    inbox.isThreadRunning = false
+                }
+                defer { inbox.commands = [] }
+                return (inbox.commands, isHalted)
             }
             guard let (commands, isHalted) = next else {
                 return
