@@ -55,7 +55,8 @@ struct ValidateCommand: AsyncParsableCommand {
         var baseline: Baseline?
         if let old {
             let file = try InputFile.read(old, limit: ManifestReader.maximumSize)
-            let (workspaces, report) = Self.readBaseline(file: file)
+            var report = FileReport()
+            let workspaces = Self.workspaces(in: file, report: &report).map(\.workspace)
             guard report.isValid else {
                 Console.error(report.lines)
                 throw CLIError(lines: [], status: .failure)
@@ -128,7 +129,7 @@ struct ValidateCommand: AsyncParsableCommand {
         var workspaces: [(workspace: Workspace, documentIndex: Int?)] = []
         for document in documents {
             let index = isMultiDocument ? document.index : nil
-            let location = { (path: String) in
+            func location(_ path: String) -> String {
                 ManifestLocation(file: file.name, documentIndex: index, fieldPath: path).description
             }
             do {
@@ -140,13 +141,6 @@ struct ValidateCommand: AsyncParsableCommand {
             }
         }
         return workspaces
-    }
-
-    /// Reads the `--old` file: every document must be a Workspace that decodes.
-    static func readBaseline(file: InputFile.Contents) -> ([Workspace], FileReport) {
-        var report = FileReport()
-        let workspaces = workspaces(in: file, report: &report)
-        return (workspaces.map(\.workspace), report)
     }
 
     static func check(
