@@ -38,17 +38,12 @@ func runKaitoctlMeasured(
     let script = """
         import os, resource, subprocess, sys
         directory, stdin, out, err, timeout = sys.argv[1:6]
-        if stdin:
-            source = os.open(stdin, os.O_RDONLY)
-        else:
-            source = subprocess.DEVNULL
+        # An empty stdin argument starts kaitoctl with standard input closed.
+        source = os.open(stdin, os.O_RDONLY) if stdin else None
+        close_stdin = None if stdin else (lambda: os.close(0))
         with open(out, "wb") as o, open(err, "wb") as e:
-            if stdin:
-                child = subprocess.Popen(sys.argv[6:], cwd=directory, stdin=source, stdout=o, stderr=e)
-            else:
-                child = subprocess.Popen(
-                    sys.argv[6:], cwd=directory, stdout=o, stderr=e, pass_fds=(),
-                    preexec_fn=lambda: os.close(0))
+            child = subprocess.Popen(
+                sys.argv[6:], cwd=directory, stdin=source, stdout=o, stderr=e, preexec_fn=close_stdin)
             try:
                 code = child.wait(timeout=float(timeout))
             except subprocess.TimeoutExpired:
