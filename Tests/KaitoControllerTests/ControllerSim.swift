@@ -2,7 +2,6 @@ import Foundation
 import KaitoCore
 import KaitoHTTP
 import KaitoK8s
-import KaitoOperator
 import KaitoSim
 import KaitoTestSupport
 

@@ -1,7 +1,6 @@
 import Foundation
 import KaitoCore
 import KaitoK8s
-import KaitoOperator
 import Testing
 
 @testable import kaito_controller

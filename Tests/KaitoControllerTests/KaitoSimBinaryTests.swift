@@ -1,7 +1,6 @@
 import Foundation
 import KaitoCore
 import KaitoK8s
-import KaitoOperator
 import Testing
 
 /// The built `kaito-sim`, run as a user runs it: HTTPS and a token by default, an `--extra-user` who may do only what

@@ -5,7 +5,6 @@ import KaitoSim
 import Testing
 
 @testable import KaitoK8s
-@testable import KaitoOperator
 
 /// The lines the server logs (`GET /path 200 user`), collected for assertions.
 final class RequestLog: Sendable {

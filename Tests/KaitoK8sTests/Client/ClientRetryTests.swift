@@ -6,7 +6,6 @@ import KaitoSim
 import Testing
 
 @testable import KaitoK8s
-@testable import KaitoOperator
 
 /// Fast retries: Retry-After (1s from the sim) is capped at 20ms so tests do not wait.
 private func fastRetries(maxRetries: Int = 4) -> KubernetesClientOptions {

@@ -6,7 +6,6 @@ import KaitoSim
 import Testing
 
 @testable import KaitoK8s
-@testable import KaitoOperator
 
 private typealias DeleteOptions = KaitoK8s.DeleteOptions
 

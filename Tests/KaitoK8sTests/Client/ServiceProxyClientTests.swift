@@ -6,7 +6,6 @@ import KaitoSim
 import Testing
 
 @testable import KaitoK8s
-@testable import KaitoOperator
 
 /// A Service `name` (port 80, named `http`) selecting one Ready pod whose image names vLLM, so the sim's proxy
 /// answers as an OpenAI-compatible model server; with `ready: false` the pod never becomes Ready.

@@ -1,7 +1,6 @@
 import Testing
 
 @testable import KaitoK8s
-@testable import KaitoOperator
 
 @Suite("TokenBucket: client-go's rate limit, driven by chosen instants")
 struct TokenBucketTests {

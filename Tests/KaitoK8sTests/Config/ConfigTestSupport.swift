@@ -2,7 +2,6 @@ import Foundation
 import KaitoHTTP
 
 @testable import KaitoK8s
-@testable import KaitoOperator
 
 /// A temporary folder for kubeconfig files, removed when the value goes away.
 final class ConfigFolder: @unchecked Sendable {

@@ -4,7 +4,6 @@ import KaitoHTTP
 import Testing
 
 @testable import KaitoK8s
-@testable import KaitoOperator
 
 /// The exec plugin fixture installed in a temp folder's `bin` as `kaito-test-plugin`, and its state files.
 struct PluginHarness: Sendable {

@@ -3,7 +3,6 @@ import KaitoHTTP
 import Testing
 
 @testable import KaitoK8s
-@testable import KaitoOperator
 
 /// One loading scenario: files in a temp folder, the inputs kubectl takes, and what must come out.
 struct LoadCase: Sendable, CustomTestStringConvertible {

@@ -2,7 +2,6 @@ import Foundation
 import Testing
 
 @testable import KaitoK8s
-@testable import KaitoOperator
 
 @Suite("Token file credentials")
 struct TokenFileCredentialProviderTests {

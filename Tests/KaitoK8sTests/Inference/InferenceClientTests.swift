@@ -5,7 +5,6 @@ import KaitoTestSupport
 import Testing
 
 @testable import KaitoK8s
-@testable import KaitoOperator
 
 /// Runs `body` with an inference client talking straight to a recorded-exchange server of `flavor`.
 private func withServer<T: Sendable>(

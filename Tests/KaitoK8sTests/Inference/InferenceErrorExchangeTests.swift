@@ -3,7 +3,6 @@ import KaitoTestSupport
 import Testing
 
 @testable import KaitoK8s
-@testable import KaitoOperator
 
 /// Every recorded error exchange, sent raw to the loopback server: each becomes one readable line.
 @Suite("Recorded error exchanges become one-line inference errors")

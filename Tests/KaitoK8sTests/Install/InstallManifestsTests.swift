@@ -3,7 +3,6 @@ import KaitoCore
 import Testing
 
 @testable import KaitoK8s
-@testable import KaitoOperator
 
 @Suite("Embedded install manifests")
 struct InstallManifestsTests {

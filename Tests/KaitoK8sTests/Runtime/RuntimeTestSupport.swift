@@ -4,7 +4,6 @@ import KaitoSim
 import Testing
 
 @testable import KaitoK8s
-@testable import KaitoOperator
 
 /// Helpers for the watch and informer tests: writes straight into the simulator's store, bounded waits, and a
 /// fault injector that holds watch requests back.

@@ -4,7 +4,6 @@ import KaitoSim
 import Testing
 
 @testable import KaitoK8s
-@testable import KaitoOperator
 
 @Suite("WatchEventDecoder")
 struct WatchEventDecoderTests {

@@ -6,7 +6,6 @@ import KaitoTestSupport
 import Testing
 
 @testable import KaitoK8s
-@testable import KaitoOperator
 
 /// The token of the `admin` user (group `system:masters`) in every harness.
 let adminToken = "admin-token"
