@@ -102,11 +102,8 @@ struct ChatCommand: AsyncParsableCommand {
             return InferenceClient(transport: transport)
         }
         guard let name else { throw ValidationError("name the workspace") }
-        let (client, namespace) = try cluster.connect()
-        let target = try await Self.mapping {
-            try await WorkspaceInferenceTarget.resolve(client: client, namespace: namespace, name: name)
-        }
-        return InferenceClient(transport: target.transport, pipelineHint: target.pipeline)
+        let (workspaces, namespace) = try cluster.workspaces()
+        return try await Self.mapping { try await workspaces.inferenceClient(for: name, namespace: namespace) }
     }
 
     /// Sends one prompt and prints the answer.

@@ -118,6 +118,7 @@ extension WorkspaceCommand {
                 workspaces = [("\(name) (flags)", workspaceFromFlags(name: name))]
             }
 
+            // Every workspace is checked before anything is sent, so an invalid one leaves nothing half-created.
             let validator = WorkspaceValidator()
             var problems: [String] = []
             var warnings: [String] = []
@@ -134,7 +135,7 @@ extension WorkspaceCommand {
             Console.error(warnings)
             if !problems.isEmpty { throw CLIError(lines: problems, status: .usage) }
 
-            let (client, namespace) = try cluster.connect()
+            let (client, namespace) = try cluster.workspaces()
             var targets: [(workspace: Workspace, namespace: String)] = []
             for (location, workspace) in workspaces {
                 var workspace = workspace
@@ -153,17 +154,11 @@ extension WorkspaceCommand {
                 switch dryRun {
                 case .client:
                     Console.out("\(WorkspaceFormat.reference(name)) created (dry run)")
-                    continue
                 case .server:
-                    _ = try await withClusterErrors {
-                        try await client.resource(Workspace.self).create(workspace, namespace: target, dryRun: true)
-                    }
+                    try await withClusterErrors { try await client.create(workspace, namespace: target, dryRun: true) }
                     Console.out("\(WorkspaceFormat.reference(name)) created (server dry run)")
-                    continue
                 case .none:
-                    _ = try await withClusterErrors {
-                        try await client.resource(Workspace.self).create(workspace, namespace: target)
-                    }
+                    try await withClusterErrors { try await client.create(workspace, namespace: target) }
                     Console.out("\(WorkspaceFormat.reference(name)) created")
                 }
             }
@@ -171,8 +166,13 @@ extension WorkspaceCommand {
             guard waiting.wait else { return }
             for (workspace, target) in targets {
                 let name = workspace.metadata.name ?? ""
-                let waiter = WorkspaceWaiter(client: client, name: name, namespace: target, timeout: waiting.timeout)
-                _ = try await waiter.waitForSuccess()
+                let printer = ProgressPrinter()
+                try await printer.spinning("waiting for workspace \(name) to succeed") {
+                    try await withClusterErrors(timeout: waiting.timeout) {
+                        try await client.waitUntilSucceeded(
+                            name, namespace: target, timeout: waiting.timeout.duration, onProgress: printer.print)
+                    }
+                }
                 Console.out("\(WorkspaceFormat.reference(name)) succeeded")
                 if workspace.inference != nil {
                     Console.out("Endpoint: \(WorkspaceFormat.endpoint(name, namespace: target))")

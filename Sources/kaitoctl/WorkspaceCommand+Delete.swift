@@ -27,25 +27,20 @@ extension WorkspaceCommand {
         @OptionGroup var cluster: ClusterOptions
 
         func run() async throws {
-            let (client, namespace) = try cluster.connect()
-            let remaining: KubernetesObject?
-            do {
-                remaining = try await client.resource(.workspaces).delete(name, namespace: namespace)
-            } catch let error as KubernetesError where error.isNotFound {
-                throw WorkspaceFormat.notFound(name, namespace: namespace)
-            } catch let error as KubernetesError {
-                throw CLIError.cluster(error)
-            }
-            guard waiting.wait, remaining != nil else {
+            let (workspaces, namespace) = try cluster.workspaces()
+            let deletion = try await withClusterErrors { try await workspaces.delete(name, namespace: namespace) }
+            guard waiting.wait, case .pending(let finalizers) = deletion else {
                 Console.out("\(WorkspaceFormat.reference(name)) deleted")
                 return
             }
-            let finalizers = remaining?.metadata.finalizers ?? []
             Console.out(
                 "waiting for workspace \(name) to be deleted"
                     + (finalizers.isEmpty ? "" : " (finalizers: \(finalizers.joined(separator: ", ")))"))
-            let waiter = WorkspaceWaiter(client: client, name: name, namespace: namespace, timeout: waiting.timeout)
-            try await waiter.waitForDeletion()
+            try await ProgressPrinter().spinning("waiting for workspace \(name) to be deleted") {
+                try await withClusterErrors(timeout: waiting.timeout) {
+                    try await workspaces.waitUntilDeleted(name, namespace: namespace, timeout: waiting.timeout.duration)
+                }
+            }
             Console.out("\(WorkspaceFormat.reference(name)) deleted")
         }
     }

@@ -46,21 +46,10 @@ extension WorkspaceCommand {
         }
 
         func run() async throws {
-            let (client, namespace) = try cluster.connect()
-            let resource = client.resource(.workspaces)
-            let objects: [KubernetesObject]
-            if let name {
-                do {
-                    objects = [try await resource.get(name, namespace: namespace)]
-                } catch let error as KubernetesError where error.isNotFound {
-                    throw WorkspaceFormat.notFound(name, namespace: namespace)
-                } catch let error as KubernetesError {
-                    throw CLIError.cluster(error)
-                }
-            } else {
-                objects = try await withClusterErrors {
-                    try await resource.list(namespace: allNamespaces ? nil : namespace).items
-                }.sorted { ($0.metadata.namespace ?? "", $0.name) < ($1.metadata.namespace ?? "", $1.name) }
+            let (workspaces, namespace) = try cluster.workspaces()
+            let objects = try await withClusterErrors {
+                if let name { return [try await workspaces.get(name, namespace: namespace)] }
+                return try await workspaces.list(namespace: allNamespaces ? nil : namespace)
             }
 
             switch output {

@@ -27,136 +27,14 @@ extension WorkspaceCommand {
         @OptionGroup var cluster: ClusterOptions
 
         func run() async throws {
-            let (client, namespace) = try cluster.connect()
-            let object: KubernetesObject
-            do {
-                object = try await client.resource(.workspaces).get(name, namespace: namespace)
-            } catch let error as KubernetesError where error.isNotFound {
-                throw WorkspaceFormat.notFound(name, namespace: namespace)
-            } catch let error as KubernetesError {
-                throw CLIError.cluster(error)
-            }
-            let observation = try await withClusterErrors {
-                try await WorkspaceObservation.load(client: client, workspace: object)
-            }
+            let (workspaces, namespace) = try cluster.workspaces()
+            let observation = try await withClusterErrors { try await workspaces.describe(name, namespace: namespace) }
             Console.out(observation.report())
         }
     }
 }
 
-/// Everything on the cluster that belongs to one workspace.
-struct WorkspaceObservation: Sendable {
-    var workspace: KubernetesObject
-    var nodes: [Node] = []
-    var claims: [KubernetesObject] = []
-    var deployment: KubernetesObject?
-    var statefulSet: KubernetesObject?
-    var job: KubernetesObject?
-    var services: [KubernetesObject] = []
-    var revisions: [KubernetesObject] = []
-    var events: [Event] = []
-
-    var name: String { workspace.name }
-    var namespace: String { workspace.metadata.namespace ?? "default" }
-
-    /// Reads the workspace's nodes, claims, workloads, Services, revisions and events. Kinds the cluster does not
-    /// serve or the user may not read are left empty.
-    static func load(client: KubernetesClient, workspace: KubernetesObject) async throws -> WorkspaceObservation {
-        var observation = WorkspaceObservation(workspace: workspace)
-        let name = workspace.name
-        let namespace = observation.namespace
-        func optional<T>(_ body: () async throws -> T) async throws -> T? {
-            do {
-                return try await body()
-            } catch let error as KubernetesError where error.isNotFound || error.isForbidden {
-                return nil
-            }
-        }
-        observation.nodes = try await optional { try await client.resource(Node.self).list().items } ?? []
-        let claimSelector = "\(WorkspaceLabels.workspace)=\(name),\(WorkspaceLabels.workspaceNamespace)=\(namespace)"
-        observation.claims =
-            try await optional {
-                try await client.resource(.machines).list(labelSelector: claimSelector).items
-            } ?? []
-        if observation.claims.isEmpty {
-            for version in ["v1beta1", "v1"] {
-                let claims =
-                    try await optional {
-                        try await client.resource(.nodeClaims(version: version)).list(labelSelector: claimSelector)
-                            .items
-                    } ?? []
-                if !claims.isEmpty {
-                    observation.claims = claims
-                    break
-                }
-            }
-        }
-        observation.deployment = try await optional {
-            try await client.resource(.deployments).get(name, namespace: namespace)
-        }
-        observation.statefulSet = try await optional {
-            try await client.resource(.statefulSets).get(name, namespace: namespace)
-        }
-        observation.job = try await optional { try await client.resource(.jobs).get(name, namespace: namespace) }
-        for serviceName in [name, "\(name)-headless"] {
-            if let service = try await optional({
-                try await client.resource(.services).get(serviceName, namespace: namespace)
-            }) {
-                observation.services.append(service)
-            }
-        }
-        observation.revisions =
-            try await optional {
-                try await client.resource(.controllerRevisions).list(
-                    namespace: namespace, labelSelector: "\(WorkspaceRevision.nameLabel)=\(name)"
-                ).items
-            } ?? []
-        let events =
-            try await optional {
-                try await client.resource(Event.self).list(
-                    namespace: namespace, fieldSelector: "involvedObject.kind=Workspace,involvedObject.name=\(name)"
-                ).items
-            } ?? []
-        observation.events = events.filter { $0.involvedObject?.name == name }
-            .sorted { Self.eventTime($0) < Self.eventTime($1) }
-        return observation
-    }
-
-    static func eventTime(_ event: Event) -> Date {
-        for field in ["lastTimestamp", "eventTime", "firstTimestamp"] {
-            if let text = event.value(at: field)?.stringValue, let date = RFC3339.date(from: text) { return date }
-        }
-        return event.metadata.creationTimestamp ?? .distantPast
-    }
-
-    /// What the operator's next reconcile would wait for, planned from these objects.
-    func waitingFor(now: Date = Date()) -> [String] {
-        guard var decoded = try? WorkspaceFormat.workspace(from: workspace) else { return [] }
-        decoded.metadata.namespace = namespace
-        var objects = nodes.map(\.object) + claims + revisions + services
-        objects += [deployment, statefulSet, job].compactMap { $0 }
-        let state = ObservedState(objects: objects, for: decoded)
-        let claimVersion = claims.first { $0.kind == "NodeClaim" }?.apiVersion
-        let configuration = PlannerConfiguration(
-            provisioner: claimVersion == nil ? .machine : .nodeclaim,
-            nodeClaimAPIVersion: claimVersion ?? "karpenter.sh/v1beta1", now: now)
-        return Planner.plan(decoded, observed: state, configuration: configuration).waitingFor
-    }
-
-    /// One line: the failing condition, else what the workspace waits for.
-    func pendingSummary() -> String {
-        if let failed = WorkspaceFormat.failingCondition(of: workspace) {
-            return "\(failed.type) is False (\(failed.reason)): \(failed.message)"
-        }
-        let waiting = waitingFor()
-        if waiting.isEmpty {
-            return WorkspaceFormat.conditions(of: workspace).isEmpty
-                ? "the controller to report the workspace's status (is kaito-controller running?)"
-                : "the controller to mark the workspace succeeded"
-        }
-        return waiting.joined(separator: "; ")
-    }
-
+extension WorkspaceObservation {
     /// The `kaitoctl workspace status` text.
     func report(now: Date = Date()) -> String {
         var lines: [String] = []
@@ -177,7 +55,7 @@ struct WorkspaceObservation: Sendable {
         lines.append("Age:         \(WorkspaceFormat.age(since: workspace.metadata.creationTimestamp, now: now))")
         if workspace.metadata.deletionTimestamp != nil { lines.append("Deleting:    yes") }
 
-        let conditions = WorkspaceFormat.conditions(of: workspace)
+        let conditions = workspace.workspaceConditions
         if conditions.isEmpty {
             lines.append("Conditions:  <none>")
         } else {
@@ -187,7 +65,7 @@ struct WorkspaceObservation: Sendable {
                 table.rows.append([
                     condition.type, condition.status, condition.reason.isEmpty ? "-" : condition.reason,
                     condition.message.isEmpty ? "-" : condition.message,
-                    condition.time.map { WorkspaceFormat.age(now.timeIntervalSince($0)) } ?? "-",
+                    condition.lastTransitionTime.map { WorkspaceFormat.age(now.timeIntervalSince($0)) } ?? "-",
                 ])
             }
             lines += indented(table)
@@ -270,9 +148,9 @@ struct WorkspaceObservation: Sendable {
             lines += indented(table)
         }
 
-        if !WorkspaceFormat.isSucceeded(workspace) {
-            if let failed = WorkspaceFormat.failingCondition(of: workspace) {
-                lines.append("Failed:      \(failed.type) \(failed.reason): \(failed.message)")
+        if !workspace.isWorkspaceSucceeded {
+            if let failed = workspace.workspaceFailure {
+                lines.append("Failed:      \(failed.conditionType) \(failed.reason): \(failed.message)")
             } else {
                 lines.append("Waiting for: \(pendingSummary())")
             }

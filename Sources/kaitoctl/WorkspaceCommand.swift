@@ -73,10 +73,6 @@ enum WorkspaceFormat {
     /// `workspace.kaito.sh/NAME`, as kubectl names the object in its messages.
     static func reference(_ name: String) -> String { "workspace.kaito.sh/\(name)" }
 
-    static func notFound(_ name: String, namespace: String) -> CLIError {
-        CLIError("workspace \"\(name)\" not found in namespace \"\(namespace)\"")
-    }
-
     /// The in-cluster URL of an inference workspace's Service.
     static func endpoint(_ name: String, namespace: String) -> String {
         "http://\(name).\(namespace).svc.cluster.local:80"
@@ -112,50 +108,38 @@ enum WorkspaceFormat {
         if total < 3600 { return String(format: "%dm%02ds", total / 60, total % 60) }
         return String(format: "%dh%02dm", total / 3600, (total % 3600) / 60)
     }
+}
 
-    /// The workspace's conditions in the order the server stores them.
-    static func conditions(of object: KubernetesObject) -> [(
-        type: String, status: String, reason: String, message: String, time: Date?
-    )] {
-        (object.value(at: "status", "conditions")?.arrayValue ?? []).compactMap { value in
-            guard let type = value["type"]?.stringValue else { return nil }
-            return (
-                type, value["status"]?.stringValue ?? "Unknown", value["reason"]?.stringValue ?? "",
-                value["message"]?.stringValue ?? "",
-                value["lastTransitionTime"]?.stringValue.flatMap(RFC3339.date(from:))
-            )
+extension CLIError {
+    /// The user-facing form of a workspace workflow's outcome: invalid exits 2, timed out 3, anything else 1.
+    /// `timeout` is the `--timeout` text as the user wrote it.
+    static func workspace(_ error: WorkspaceError, timeout: WaitTimeout? = nil) -> CLIError {
+        switch error.kind {
+        case .invalid:
+            return CLIError(lines: error.problems.map { "\(error.name): \($0)" }, status: .usage)
+        case .timedOut:
+            let text = timeout?.text ?? WorkspaceFormat.elapsed(error.timeout.map(\.seconds) ?? 0)
+            return CLIError(
+                "timed out after \(text) waiting for workspace \(error.name): \(error.detail ?? "")", status: .timedOut)
+        case .deletionTimedOut:
+            let text = timeout?.text ?? WorkspaceFormat.elapsed(error.timeout.map(\.seconds) ?? 0)
+            return CLIError(
+                "timed out after \(text) waiting for workspace \(error.name) to be deleted: \(error.detail ?? "")",
+                status: .timedOut)
+        case .notFound, .failed, .deletedWhileWaiting, .watchEnded:
+            return CLIError(error.description, status: .failure)
         }
     }
+}
 
-    /// Whether a condition reports a failure the operator will not get past by itself.
-    static func isFailure(status: String, reason: String) -> Bool {
-        status == "False" && reason.lowercased().contains("failed")
+extension Duration {
+    /// The length in seconds.
+    fileprivate var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
+}
 
-    /// The condition that ends a wait with failure, if any: WorkspaceSucceeded=False, or a False condition whose
-    /// reason names a failure.
-    static func failingCondition(of object: KubernetesObject) -> (type: String, reason: String, message: String)? {
-        let all = conditions(of: object)
-        // The phase condition that failed says more than WorkspaceSucceeded, which repeats its message.
-        if let failed = all.first(where: {
-            $0.type != WorkspaceConditions.workspaceSucceeded && isFailure(status: $0.status, reason: $0.reason)
-        }) {
-            return (failed.type, failed.reason, failed.message)
-        }
-        if let succeeded = all.first(where: { $0.type == WorkspaceConditions.workspaceSucceeded }),
-            succeeded.status == "False"
-        {
-            return (succeeded.type, succeeded.reason, succeeded.message)
-        }
-        return nil
-    }
-
-    static func isSucceeded(_ object: KubernetesObject) -> Bool {
-        object.statusConditions[WorkspaceConditions.workspaceSucceeded]?.isTrue ?? false
-    }
-
-    /// Decodes a server object leniently (the server may add fields this version does not know).
-    static func workspace(from object: KubernetesObject) throws -> Workspace {
-        try Workspace.decode(from: object.jsonValue(), strict: false)
-    }
+extension WaitTimeout {
+    /// The length as a `Duration`.
+    var duration: Duration { .milliseconds(Int64((seconds * 1000).rounded())) }
 }

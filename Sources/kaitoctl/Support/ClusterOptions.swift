@@ -68,12 +68,23 @@ extension CLIError {
     }
 }
 
-/// Runs `body`, turning a `KubernetesError` into the matching ``CLIError``.
+/// Runs `body`, turning a `KubernetesError` or `WorkspaceError` into the matching ``CLIError``; `timeout` is the
+/// `--timeout` the body waited with.
 @discardableResult
-func withClusterErrors<T>(_ body: () async throws -> T) async throws -> T {
+func withClusterErrors<T>(timeout: WaitTimeout? = nil, _ body: () async throws -> T) async throws -> T {
     do {
         return try await body()
     } catch let error as KubernetesError {
         throw CLIError.cluster(error)
+    } catch let error as WorkspaceError {
+        throw CLIError.workspace(error, timeout: timeout)
+    }
+}
+
+extension ClusterOptions {
+    /// The workspace API for the chosen cluster, and the namespace commands act in.
+    func workspaces() throws -> (workspaces: WorkspaceClient, namespace: String) {
+        let (client, namespace) = try connect()
+        return (WorkspaceClient(client: client), namespace)
     }
 }
