@@ -320,3 +320,47 @@ public struct WorkspaceProgress: AsyncSequence, Sendable {
         }
     }
 }
+
+extension WorkspaceProgressEvent: CustomStringConvertible {
+    /// One line, as `kaitoctl workspace create --wait` prints it: `ResourceReady: True
+    /// workspaceResourceStatusSuccess, workspace resource is ready`, `Machine ws1a2b3c4d5: Ready, node ws1a2b3c4d5`,
+    /// `Pod falcon-7b-6d9c…: Running on ws1a2b3c4d5, ready`, `WorkspaceSucceeded`.
+    public var description: String {
+        switch self {
+        case .condition(let condition):
+            var line = "\(condition.type): \(condition.status)"
+            if !condition.reason.isEmpty { line += " \(condition.reason)" }
+            if !condition.message.isEmpty { line += ", \(condition.message)" }
+            return line
+        case .nodeClaim(let claim):
+            var line = "\(claim.kind) \(claim.name): "
+            switch claim.state {
+            case .pending: line += "Pending"
+            case .ready: line += "Ready"
+            case .failed(let message): line += "Failed, \(message)"
+            case .deleting: line += "Deleting"
+            case .deleted: line += "Deleted"
+            }
+            if !claim.instanceTypes.isEmpty, claim.state == .pending {
+                line += " (\(claim.instanceTypes.joined(separator: ",")))"
+            }
+            if let node = claim.nodeName, claim.state == .ready { line += ", node \(node)" }
+            return line
+        case .pod(let pod):
+            var line = "Pod \(pod.name): "
+            if pod.isDeleted { return line + "Deleted" }
+            line += pod.phase
+            if let node = pod.nodeName { line += " on \(node)" }
+            if pod.phase == "Running" { line += pod.isReady ? ", ready" : ", not ready" }
+            if let reason = pod.reason {
+                line += ", \(reason)"
+                if let message = pod.message, !message.isEmpty { line += ": \(message)" }
+            }
+            return line
+        case .succeeded(let workspace):
+            return "\(workspace.name) succeeded"
+        case .failed(let failure):
+            return "failed: \(failure)"
+        }
+    }
+}

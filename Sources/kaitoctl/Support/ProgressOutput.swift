@@ -83,46 +83,9 @@ struct ProgressPrinter: Sendable {
 
     /// Prints one step; the end (succeeded, failed) prints nothing here, the command says it.
     func print(_ event: WorkspaceProgressEvent) {
-        guard let line = Self.line(for: event) else { return }
-        output.line("\(line) (\(elapsed))")
-    }
-
-    /// `ResourceReady: True workspaceResourceStatusSuccess, …`, `Machine ws1a2b3: Ready, node aks-…`,
-    /// `Pod falcon-7b-…: Running on aks-…, ready`.
-    static func line(for event: WorkspaceProgressEvent) -> String? {
         switch event {
-        case .condition(let condition):
-            var line = "\(condition.type): \(condition.status)"
-            if !condition.reason.isEmpty { line += " \(condition.reason)" }
-            if !condition.message.isEmpty { line += ", \(condition.message)" }
-            return line
-        case .nodeClaim(let claim):
-            var line = "\(claim.kind) \(claim.name): "
-            switch claim.state {
-            case .pending: line += "Pending"
-            case .ready: line += "Ready"
-            case .failed(let message): line += "Failed, \(message)"
-            case .deleting: line += "Deleting"
-            case .deleted: line += "Deleted"
-            }
-            if !claim.instanceTypes.isEmpty, claim.state == .pending {
-                line += " (\(claim.instanceTypes.joined(separator: ",")))"
-            }
-            if let node = claim.nodeName, claim.state == .ready { line += ", node \(node)" }
-            return line
-        case .pod(let pod):
-            var line = "Pod \(pod.name): "
-            if pod.isDeleted { return line + "Deleted" }
-            line += pod.phase
-            if let node = pod.nodeName { line += " on \(node)" }
-            if pod.phase == "Running" { line += pod.isReady ? ", ready" : ", not ready" }
-            if let reason = pod.reason {
-                line += ", \(reason)"
-                if let message = pod.message, !message.isEmpty { line += ": \(message)" }
-            }
-            return line
-        case .succeeded, .failed:
-            return nil
+        case .succeeded, .failed: return
+        case .condition, .nodeClaim, .pod: output.line("\(event) (\(elapsed))")
         }
     }
 }
