@@ -129,6 +129,7 @@ let package = Package(
             dependencies: [
                 "KaitoCore",
                 "KaitoHTTP",
+                "KaitoK8s",
                 "KaitoSim",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -1,3 +1,4 @@
+import KaitoTestSupport
 import Foundation
 import KaitoCore
 import Testing
@@ -13,7 +14,7 @@ import Testing
 struct DeployKubectlTests {
     @Test("kubectl apply -f deploy/crds/ then deploy/: everything is created, kubectl get shows it, reapply is a no-op")
     func plainInstall() async throws {
-        try await DeploySimSession.run { session in
+        try await TestCluster.run(.deploy) { session in
             let crds = try await session.kubectl("apply", "-f", DeployRepository.path("deploy/crds"))
             #expect(crds.output == "customresourcedefinition.apiextensions.k8s.io/workspaces.kaito.sh created")
 
@@ -64,7 +65,7 @@ struct DeployKubectlTests {
 
     @Test("the stand-in provisioner CRDs apply and serve Machines and NodeClaims (v1beta1 and v1)")
     func standInCRDs() async throws {
-        try await DeploySimSession.run { session in
+        try await TestCluster.run(.deploy) { session in
             let applied = try await session.kubectl("apply", "-f", DeployRepository.path("deploy/provisioner-crds"))
             #expect(
                 applied.output.split(separator: "\n").map(String.init) == [
@@ -105,7 +106,7 @@ struct DeployKubectlTests {
 
     @Test("kubectl apply -f deploy/provisioner-crds/: the stand-in Machine and NodeClaim CRDs are accepted")
     func provisionerCRDs() async throws {
-        try await DeploySimSession.run { session in
+        try await TestCluster.run(.deploy) { session in
             let applied = try await session.kubectl("apply", "-f", DeployRepository.path("deploy/provisioner-crds"))
             #expect(
                 applied.output.split(separator: "\n").map(String.init).sorted() == [
@@ -121,7 +122,7 @@ struct DeployKubectlTests {
         let typed = "                type: object\n                x-kubernetes-preserve-unknown-fields: true"
         let untyped = "                x-kubernetes-preserve-unknown-fields: true"
         let broken = try #require(text.range(of: typed).map { text.replacingCharacters(in: $0, with: untyped) })
-        try await DeploySimSession.run { session in
+        try await TestCluster.run(.deploy) { session in
             let file = session.directory.appendingPathComponent("old-workspaces-crd.yaml")
             try broken.write(to: file, atomically: true, encoding: .utf8)
             let refused = try await session.kubectl("apply", "--server-side", "-f", file.path, expectedStatus: 1)
@@ -141,7 +142,7 @@ struct DeployKubectlTests {
         "helm template output applies to a fresh namespace; helm install against the sim prints the NOTES",
         .deployNeedsHelm)
     func chartInstall() async throws {
-        try await DeploySimSession.run { session in
+        try await TestCluster.run(.deploy) { session in
             let namespace = "kaito-chart-\(UInt32.random(in: 0...UInt32.max))"
             try await session.kubectl("create", "namespace", namespace)
             try await session.kubectl("apply", "-f", DeployRepository.path("\(DeployRepository.chart)/crds"))

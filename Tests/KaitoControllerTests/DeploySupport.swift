@@ -171,36 +171,15 @@ enum DeployChart {
     }
 }
 
-/// A KaitoSim API server over HTTPS in this process, with a kubeconfig for an admin token, for real `kubectl`.
-///
-/// KaitoSim serves the resources the controller uses and stores RBAC objects (the session's token is an admin in
-/// `system:masters`); it compiles and enforces the CEL rules of the CRDs applied to it, as a real API server does.
-struct DeploySimSession: Sendable {
-    let store: APIStore
-    let directory: URL
-    let kubeconfig: URL
+extension TestCluster.Options {
+    /// The deploy tests' cluster, for real `kubectl` and helm: a fresh store (no `kaito-system`), a random admin
+    /// token in the kubeconfig, anonymous access as the simulator's default. KaitoSim serves the resources the
+    /// controller uses, stores RBAC objects, and compiles and enforces the CEL rules of the CRDs applied to it, as
+    /// a real API server does.
+    static var deploy: Self { Self(store: APIStore.Configuration(), adminToken: UUID().uuidString, anonymous: true) }
+}
 
-    static func run(_ body: (DeploySimSession) async throws -> Void) async throws {
-        let directory = try DeployTool.temporaryDirectory("sim")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        var configuration = SimServer.Configuration()
-        let pki = try SimPKI.generate(in: directory.appendingPathComponent("pki"), clientUser: "admin")
-        configuration.tls = try pki.serverTLS(verifyClients: false)
-        let token = UUID().uuidString
-        configuration.authentication.tokens[token] = SimUser(name: "admin", groups: ["system:masters"])
-        let store = APIStore(
-            configuration: APIStore.Configuration(), clock: SystemClock(),
-            identifiers: RandomIdentifierSource())
-        try await SimServer.withServer(store: store, configuration: configuration) { server in
-            let kubeconfig = directory.appendingPathComponent("kubeconfig")
-            try SimKubeconfig(
-                server: server.url, certificateAuthorityPEM: try pki.data(atPath: pki.caCertificatePath),
-                credential: .token(token)
-            ).write(to: kubeconfig)
-            try await body(DeploySimSession(store: store, directory: directory, kubeconfig: kubeconfig))
-        }
-    }
-
+extension TestCluster {
     /// Runs kubectl with this session's kubeconfig and cache, expecting `expectedStatus`; output is trimmed.
     @discardableResult
     func kubectl(_ arguments: String..., expectedStatus: Int32 = 0) async throws -> DeployTool.Result {
@@ -209,23 +188,11 @@ struct DeploySimSession: Sendable {
 
     @discardableResult
     func kubectl(_ arguments: [String], expectedStatus: Int32 = 0) async throws -> DeployTool.Result {
-        let executable = try #require(DeployTool.kubectl, "kubectl is not on PATH")
-        let home = directory.appendingPathComponent("home")
-        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
-        var environment = ProcessInfo.processInfo.environment
-        environment["HOME"] = home.path
-        environment["KUBECONFIG"] = kubeconfig.path
-        for name in ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"] { environment[name] = nil }
-        let fullArguments =
-            ["--kubeconfig", kubeconfig.path, "--cache-dir", directory.appendingPathComponent("cache").path]
-            + arguments
-        let result = try await DeployTool.run(executable, fullArguments, environment: environment, in: directory)
+        let result = try await runKubectl(arguments)
         #expect(
             result.status == expectedStatus,
             "kubectl \(arguments.joined(separator: " ")) exited \(result.status): \(result.output) \(result.errors)")
-        return DeployTool.Result(
-            status: result.status, output: result.output.trimmingCharacters(in: .whitespacesAndNewlines),
-            errors: result.errors.trimmingCharacters(in: .whitespacesAndNewlines))
+        return result
     }
 
     /// `kubectl get ARGUMENTS -o json`, parsed.

@@ -1,3 +1,4 @@
+import KaitoTestSupport
 import Foundation
 import KaitoCore
 import KaitoHTTP

@@ -92,7 +92,8 @@ struct KubectlTests {
     }
 }
 
-/// A server over HTTPS with a fresh CA, a kubeconfig for it, and a private kubectl cache and home folder.
+/// A ``TestCluster`` over HTTPS with a fresh CA that verifies client certificates, and a kubeconfig for real
+/// `kubectl`.
 struct KubectlSession: Sendable {
     enum Credential: Sendable {
         /// A bearer token for `admin` (`system:masters`).
@@ -101,68 +102,31 @@ struct KubectlSession: Sendable {
         case clientCertificate(user: String)
     }
 
-    struct Result: Sendable {
-        let status: Int32
-        let output: String
-        let errors: String
-    }
-
-    let store: APIStore
-    let directory: URL
+    let cluster: TestCluster
     let kubeconfig: URL
+    var store: APIStore { cluster.store }
 
     static func run(credential: Credential, _ body: (KubectlSession) async throws -> Void) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kaito-sim-kubectl-\(UUID())")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let user: String
-        var configuration = SimServer.Configuration()
-        if case .clientCertificate(let name) = credential {
-            user = name
-            configuration.authorization.rules[name] = [
-                SimPolicyRule(verbs: ["get", "list", "watch"], resources: ["nodes"])
-            ]
-        } else {
-            user = "admin"
+        var options = TestCluster.Options(
+            tls: .fresh(clientUser: "admin", clientGroups: []), verifyClientCertificates: true,
+            store: APIStore.Configuration(), adminToken: UUID().uuidString, anonymous: true)
+        if case .clientCertificate(let user) = credential {
+            options.tls = .fresh(clientUser: user, clientGroups: [])
+            options.rules[user] = [SimPolicyRule(verbs: ["get", "list", "watch"], resources: ["nodes"])]
         }
-        let pki = try SimPKI.generate(in: directory.appendingPathComponent("pki"), clientUser: user, clientGroups: [])
-        configuration.tls = try pki.serverTLS(verifyClients: true)
-        let token = UUID().uuidString
-        configuration.authentication.tokens[token] = SimUser(name: "admin", groups: ["system:masters"])
-        let store = APIStore(clock: SystemClock(), identifiers: RandomIdentifierSource())
-        try await SimServer.withServer(store: store, configuration: configuration) { server in
-            let kubeconfigCredential: SimKubeconfig.Credential
+        try await TestCluster.run(options) { cluster in
+            let kubeconfig: URL
             switch credential {
-            case .token: kubeconfigCredential = .token(token)
-            case .clientCertificate:
-                kubeconfigCredential = .clientCertificate(
-                    certificatePEM: try pki.data(atPath: pki.clientCertificatePath),
-                    keyPEM: try pki.data(atPath: pki.clientKeyPath))
+            case .token: kubeconfig = cluster.kubeconfig
+            case .clientCertificate: kubeconfig = try cluster.writeClientCertificateKubeconfig(name: "kubeconfig-cert")
             }
-            let kubeconfig = directory.appendingPathComponent("kubeconfig")
-            try SimKubeconfig(
-                server: server.url, certificateAuthorityPEM: try pki.data(atPath: pki.caCertificatePath),
-                credential: kubeconfigCredential
-            ).write(to: kubeconfig)
-            try await body(KubectlSession(store: store, directory: directory, kubeconfig: kubeconfig))
+            try await body(KubectlSession(cluster: cluster, kubeconfig: kubeconfig))
         }
     }
 
     /// Runs kubectl with this session's kubeconfig and cache, expecting `expectedStatus`; output is trimmed.
-    func kubectl(_ arguments: String..., expectedStatus: Int32 = 0) async throws -> Result {
-        let executable = try #require(KubectlTests.kubectl)
-        let home = directory.appendingPathComponent("home")
-        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
-        var environment = ProcessInfo.processInfo.environment
-        environment["HOME"] = home.path
-        environment["KUBECONFIG"] = kubeconfig.path
-        for name in ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"] { environment[name] = nil }
-        let fullArguments =
-            ["--kubeconfig", kubeconfig.path, "--cache-dir", directory.appendingPathComponent("cache").path]
-            + arguments
-        let ran = try await ChildProcess.run(executable, fullArguments, environment: environment, in: directory)
-        let result = Result(
-            status: ran.status, output: ran.output.trimmingCharacters(in: .whitespacesAndNewlines),
-            errors: ran.errors.trimmingCharacters(in: .whitespacesAndNewlines))
+    func kubectl(_ arguments: String..., expectedStatus: Int32 = 0) async throws -> ChildProcess.Result {
+        let result = try await cluster.runKubectl(arguments, kubeconfig: kubeconfig)
         #expect(
             result.status == expectedStatus,
             "kubectl \(arguments.joined(separator: " ")) exited \(result.status): \(result.output) \(result.errors)")

@@ -253,7 +253,6 @@ public final class ReceivedBodies: Sendable {
     }
 }
 
-
 extension RecordedModelServer {
     /// Serves on 127.0.0.1 (a free port) while `body` runs and passes the base URL.
     public func run<T: Sendable>(_ body: (String) async throws -> T) async throws -> T {

@@ -1,41 +1,24 @@
 import Foundation
 import KaitoCore
 import KaitoSim
+import KaitoTestSupport
 import Testing
 
-/// A KaitoSim API server in this process over TLS, with a kubeconfig
-/// file for the admin and one for a read-only user.
-struct InstallSim: Sendable {
-    let directory: URL
-    /// Admin (system:masters) kubeconfig.
-    let kubeconfig: URL
-    /// Kubeconfig of `reader`, who may only get, list and watch.
-    let readerKubeconfig: URL
+extension TestCluster.Options {
+    /// The install tests' cluster: a fresh cluster without `kaito-system`, `install-admin` (system:masters) and
+    /// `install-reader`, who may only get, list and watch.
+    static var install: Self {
+        Self(
+            store: APIStore.Configuration(), adminToken: "install-admin",
+            users: ["install-reader": SimUser(name: "reader")],
+            rules: ["reader": [SimPolicyRule(verbs: ["get", "list", "watch"])]])
+    }
+}
 
-    static func run(_ body: (InstallSim) async throws -> Void) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kaitoctl-install-\(UUID())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let pki = try SimPKI.generate(in: directory.appendingPathComponent("pki"))
-        var configuration = SimServer.Configuration()
-        configuration.tls = try pki.serverTLS(verifyClients: false)
-        configuration.authentication.anonymousEnabled = false
-        configuration.authentication.tokens["install-admin"] = SimUser(name: "admin", groups: ["system:masters"])
-        configuration.authentication.tokens["install-reader"] = SimUser(name: "reader")
-        configuration.authorization.rules["reader"] = [SimPolicyRule(verbs: ["get", "list", "watch"])]
-        let store = APIStore(
-            configuration: APIStore.Configuration(), clock: SystemClock(),
-            identifiers: RandomIdentifierSource())
-        try await SimServer.withServer(store: store, configuration: configuration) { server in
-            let ca = try pki.data(atPath: pki.caCertificatePath)
-            let kubeconfig = directory.appendingPathComponent("kubeconfig")
-            try SimKubeconfig(server: server.url, certificateAuthorityPEM: ca, credential: .token("install-admin"))
-                .write(to: kubeconfig)
-            let reader = directory.appendingPathComponent("reader-kubeconfig")
-            try SimKubeconfig(server: server.url, certificateAuthorityPEM: ca, credential: .token("install-reader"))
-                .write(to: reader)
-            try await body(InstallSim(directory: directory, kubeconfig: kubeconfig, readerKubeconfig: reader))
-        }
+extension TestCluster {
+    /// A kubeconfig of `reader` (see ``TestCluster/Options/install``).
+    var readerKubeconfig: URL {
+        get throws { try writeKubeconfig(token: "install-reader", name: "reader-kubeconfig") }
     }
 
     /// Runs kaitoctl off the concurrency pool (the in-process server needs it), with this server's kubeconfig.
@@ -72,7 +55,7 @@ extension KaitoctlCLITests {
     struct InstallCommandTests {
         @Test("install prints one kubectl-style line per object, then what to do next; again: unchanged")
         func install() async throws {
-            try await InstallSim.run { sim in
+            try await TestCluster.run(.install) { sim in
                 let first = try await sim.kaitoctl("install")
                 expectNoCrash(first)
                 #expect(first.status == 0, "\(first.stderr)")
@@ -93,7 +76,7 @@ extension KaitoctlCLITests {
 
         @Test("install --dry-run prints '(server dry run)' lines; uninstall keeps the CRD; --delete-crds warns")
         func dryRunAndUninstall() async throws {
-            try await InstallSim.run { sim in
+            try await TestCluster.run(.install) { sim in
                 let preview = try await sim.kaitoctl("install", "--dry-run")
                 #expect(preview.status == 0, "\(preview.stderr)")
                 let previewLines = Array(outputLines(preview.stdout).dropLast())
@@ -119,7 +102,7 @@ extension KaitoctlCLITests {
 
         @Test("a user who may not write: exit 1 with the server's forbidden message")
         func forbidden() async throws {
-            try await InstallSim.run { sim in
+            try await TestCluster.run(.install) { sim in
                 let result = try await sim.kaitoctl("install", kubeconfig: sim.readerKubeconfig)
                 expectNoCrash(result)
                 #expect(result.status == 1)

@@ -48,9 +48,12 @@ extension KaitoctlCLITests {
         @Test("create from a file and from flags, wait to success, get, status, delete --wait")
         func lifecycle() async throws {
             try await ClusterHarness.run { cluster in
-                try await cluster.startController()
+                let controller = try cluster.startController()
+                _ = try await controller.waitForStartup()
                 let file = try cluster.write("falcon-file.yaml", Self.manifest("falcon-file", label: "falcon-file"))
-                let created = try await cluster.kaitoctl(["workspace", "create", "-f", file, "--wait", "--timeout", "2m"])
+                let created = try await cluster.kaitoctl([
+                    "workspace", "create", "-f", file, "--wait", "--timeout", "2m",
+                ])
                 #expect(created.status == 0, "\(created.output)\n\(created.errors)")
                 let lines = outputLines(created.output)
                 #expect(lines.first == "workspace.kaito.sh/falcon-file created")
@@ -132,8 +135,9 @@ extension KaitoctlCLITests {
                 let all = try await cluster.kaitoctl(["workspace", "get", "-A"])
                 let allRows = Self.rows(all.output)
                 #expect(tableCells(outputLines(all.output).first ?? "").first == "NAMESPACE")
-                #expect(allRows.map { "\($0["NAMESPACE"] ?? "")/\($0["NAME"] ?? "")" }
-                    == ["default/falcon-file", "default/falcon-flags", "team-a/phi"])
+                #expect(
+                    allRows.map { "\($0["NAMESPACE"] ?? "")/\($0["NAME"] ?? "")" }
+                        == ["default/falcon-file", "default/falcon-flags", "team-a/phi"])
 
                 // status of a succeeded workspace.
                 let status = try await cluster.kaitoctl(["workspace", "status", "falcon-file"])
@@ -200,7 +204,8 @@ extension KaitoctlCLITests {
         @Test("an unknown SKU: --wait exits 1 with the condition's message, status prints it; delete --wait times out")
         func failingCondition() async throws {
             try await ClusterHarness.run { cluster in
-                try await cluster.startController()
+                let controller = try cluster.startController()
+                _ = try await controller.waitForStartup()
                 let result = try await cluster.kaitoctl([
                     "workspace", "create", "nosku", "--preset", "falcon-7b", "--instance-type",
                     "Standard_ND999_imaginary", "--wait", "--timeout", "1m",
@@ -210,7 +215,10 @@ extension KaitoctlCLITests {
                     result.errors.hasPrefix("workspace nosku failed: ")
                         && result.errors.contains("all requested instance types were unavailable during launch"),
                     "\(result.errors)")
-                #expect(outputLines(result.output).contains { $0.hasPrefix("ResourceReady: False workspaceResourceStatusFailed") })
+                #expect(
+                    outputLines(result.output).contains {
+                        $0.hasPrefix("ResourceReady: False workspaceResourceStatusFailed")
+                    })
 
                 let status = try await cluster.kaitoctl(["workspace", "status", "nosku"])
                 let failed = outputLines(status.output).filter { $0.hasPrefix("Failed:") }
@@ -219,11 +227,12 @@ extension KaitoctlCLITests {
                 #expect(!status.output.contains("Waiting for:"))
 
                 // With the controller gone, its finalizer keeps the workspace: delete --wait times out (3).
-                cluster.controller.value?.stop()
+                _ = try await controller.stop()
                 let deleted = try await cluster.kaitoctl(["workspace", "delete", "nosku", "--wait", "--timeout", "2s"])
                 #expect(deleted.status == 3, "\(deleted.output)\n\(deleted.errors)")
                 #expect(
-                    deleted.errors.hasPrefix("timed out after 2s waiting for workspace nosku to be deleted: finalizers "),
+                    deleted.errors.hasPrefix(
+                        "timed out after 2s waiting for workspace nosku to be deleted: finalizers "),
                     "\(deleted.errors)")
             }
         }
@@ -267,7 +276,8 @@ extension KaitoctlCLITests {
                 #expect(badTimeout.status == 2)
 
                 let wrong = try cluster.kubeconfig(token: "not-the-token", name: "wrong-kubeconfig")
-                let refused = try await cluster.kaitoctl(["workspace", "get", "--kubeconfig", wrong], kubeconfig: false)
+                let refused = try await cluster.kaitoctl(
+                    ["workspace", "get", "--kubeconfig", wrong], kubeconfig: false)
                 #expect(refused.status == 4, "\(refused.errors)")
                 #expect(!refused.errors.isEmpty)
             }
@@ -275,7 +285,8 @@ extension KaitoctlCLITests {
 
         @Test("an unreachable cluster exits 4")
         func unreachable() async throws {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kaitoctl-unreachable-\(UUID())")
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "kaitoctl-unreachable-\(UUID())")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: directory) }
             let kubeconfig = directory.appendingPathComponent("kubeconfig")

@@ -1,7 +1,4 @@
-import Foundation
-import HTTPTypes
-import KaitoHTTP
-import Testing
+public import Foundation
 
 #if canImport(Glibc)
     import Glibc
@@ -12,17 +9,19 @@ import Testing
 // Helpers that run the built `kaito-controller` executable as a cluster would, and read what it logs.
 
 /// Why the controller binary could not be run or did not do what was waited for.
-struct ControllerProcessError: Error, CustomStringConvertible {
-    var description: String
+public struct ControllerProcessError: Error, CustomStringConvertible {
+    /// What happened.
+    public var description: String
 }
 
 /// Locates an executable SwiftPM built next to the test bundle (`kaito-controller`, `kaito-sim`).
-enum BuiltBinary {
+public enum BuiltBinary {
     /// `kaito-controller`, or `$KAITO_CONTROLLER_BINARY`.
-    static let controller: Result<URL, ControllerProcessError> = find(
+    public static let controller: Result<URL, ControllerProcessError> = find(
         "kaito-controller", override: "KAITO_CONTROLLER_BINARY")
 
-    static func find(_ name: String, override: String) -> Result<URL, ControllerProcessError> {
+    /// `name` next to the test bundle (or in a folder above it), or the file `$override` names.
+    public static func find(_ name: String, override: String) -> Result<URL, ControllerProcessError> {
         if let explicit = ProcessInfo.processInfo.environment[override], !explicit.isEmpty {
             guard FileManager.default.isExecutableFile(atPath: explicit) else {
                 return .failure(
@@ -66,7 +65,7 @@ enum BuiltBinary {
 }
 
 /// Sends `signal` to a process (the C library's `kill`).
-func signalProcess(_ pid: Int32, _ signal: Int32) {
+public func signalProcess(_ pid: Int32, _ signal: Int32) {
     _ = kill(pid, signal)
 }
 
@@ -77,17 +76,22 @@ private let ignoreSIGPIPE: Void = {
 
 /// A running `kaito-controller` process. Standard output and error go to files (a chatty process cannot block on
 /// a full pipe); the log is read back from them.
-final class ControllerProcess: @unchecked Sendable {
-    let process: Process
-    let arguments: [String]
+public final class ControllerProcess: @unchecked Sendable {
+    /// The process.
+    public let process: Process
+    /// Its arguments.
+    public let arguments: [String]
     private let stdoutURL: URL
     private let stderrURL: URL
 
     /// The ports and identity the startup line reported.
-    struct Startup: Sendable {
-        var metricsPort: Int?
-        var healthPort: Int?
-        var identity: String?
+    public struct Startup: Sendable {
+        /// The metrics port.
+        public var metricsPort: Int?
+        /// The health probe port.
+        public var healthPort: Int?
+        /// The leader election identity.
+        public var identity: String?
     }
 
     private init(process: Process, arguments: [String], stdoutURL: URL, stderrURL: URL) {
@@ -99,7 +103,7 @@ final class ControllerProcess: @unchecked Sendable {
 
     /// Starts the built binary with `arguments` (plus `environment` over this process's), logging into
     /// `directory`.
-    static func start(
+    public static func start(
         _ arguments: [String], environment: [String: String] = [:], directory: URL
     ) throws -> ControllerProcess {
         _ = ignoreSIGPIPE
@@ -128,14 +132,14 @@ final class ControllerProcess: @unchecked Sendable {
     }
 
     /// Everything written to standard error so far (the log).
-    var stderr: String { String(decoding: (try? Data(contentsOf: stderrURL)) ?? Data(), as: UTF8.self) }
+    public var stderr: String { String(decoding: (try? Data(contentsOf: stderrURL)) ?? Data(), as: UTF8.self) }
     /// Everything written to standard output so far.
-    var stdout: String { String(decoding: (try? Data(contentsOf: stdoutURL)) ?? Data(), as: UTF8.self) }
+    public var stdout: String { String(decoding: (try? Data(contentsOf: stdoutURL)) ?? Data(), as: UTF8.self) }
 
-    var isRunning: Bool { process.isRunning }
+    public var isRunning: Bool { process.isRunning }
 
     /// Waits for the one-line startup report and reads the bound ports and leader election identity from it.
-    func waitForStartup(timeout: Duration = .seconds(60)) async throws -> Startup {
+    public func waitForStartup(timeout: Duration = .seconds(60)) async throws -> Startup {
         let line = try await waitForLog(containing: "kaito-controller started:", timeout: timeout)
         func port(after marker: String) -> Int? {
             guard let range = line.range(of: marker) else { return nil }
@@ -153,7 +157,7 @@ final class ControllerProcess: @unchecked Sendable {
 
     /// Waits until a log line contains `text` and returns that line.
     @discardableResult
-    func waitForLog(containing text: String, timeout: Duration = .seconds(30)) async throws -> String {
+    public func waitForLog(containing text: String, timeout: Duration = .seconds(30)) async throws -> String {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let line = stderr.split(separator: "\n").first(where: { $0.contains(text) }) { return String(line) }
@@ -168,17 +172,17 @@ final class ControllerProcess: @unchecked Sendable {
     }
 
     /// Sends SIGTERM (graceful stop).
-    func terminate() {
+    public func terminate() {
         if process.isRunning { signalProcess(process.processIdentifier, SIGTERM) }
     }
 
     /// Sends SIGKILL (a crash: nothing is released).
-    func kill() {
+    public func kill() {
         if process.isRunning { signalProcess(process.processIdentifier, SIGKILL) }
     }
 
     /// Waits for the process to exit and returns its status (128 + signal when a signal killed it).
-    func waitForExit(timeout: Duration = .seconds(30)) async throws -> Int32 {
+    public func waitForExit(timeout: Duration = .seconds(30)) async throws -> Int32 {
         let deadline = ContinuousClock.now + timeout
         while process.isRunning {
             if ContinuousClock.now >= deadline {
@@ -192,9 +196,18 @@ final class ControllerProcess: @unchecked Sendable {
     }
 
     /// SIGTERM, then waits for the exit status; SIGKILL if the process does not stop in time.
-    func stop(timeout: Duration = .seconds(30)) async throws -> Int32 {
+    public func stop(timeout: Duration = .seconds(30)) async throws -> Int32 {
         terminate()
         return try await waitForExit(timeout: timeout)
+    }
+
+    /// SIGTERM, then up to `seconds` for the exit (blocking the calling thread), then SIGKILL: for clean-ups that
+    /// cannot wait asynchronously.
+    public func stopBlocking(seconds: Double = 10) {
+        terminate()
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        kill()
     }
 
     deinit {
@@ -202,34 +215,30 @@ final class ControllerProcess: @unchecked Sendable {
     }
 }
 
-/// Runs the binary to completion (for flags that make it exit at once) and returns status and output.
-func runController(
-    _ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(60)
-) async throws -> (status: Int32, stdout: String, stderr: String) {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kaito-controller-run-\(UUID())")
-    defer { try? FileManager.default.removeItem(at: directory) }
-    let process = try ControllerProcess.start(arguments, environment: environment, directory: directory)
-    let status = try await process.waitForExit(timeout: timeout)
-    return (status, process.stdout, process.stderr)
-}
+extension TestCluster {
+    /// The namespace test controllers run in (their leader election Lease).
+    public static let controllerNamespace = "kaito-system"
 
-/// GETs `http://127.0.0.1:PORT/path` and returns the status code and body.
-func httpGet(port: Int, _ path: String) async throws -> (status: Int, body: String) {
-    let transport = try CurlTransport(configuration: HTTPClientConfiguration(proxy: .none))
-    let request = HTTPRequest(method: .get, scheme: "http", authority: "127.0.0.1:\(port)", path: path)
-    let response = try await transport.send(request, body: nil, options: HTTPRequestOptions(totalTimeout: .seconds(10)))
-    let body = try await response.collect(upTo: 16 * 1024 * 1024)
-    return (response.response.status.code, String(decoding: body, as: UTF8.self))
-}
-
-/// Polls `condition` every 50 ms until it holds or `timeout` passes.
-func controllerEventually(
-    timeout: Duration = .seconds(30), _ condition: @Sendable () async throws -> Bool
-) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if (try? await condition()) == true { return true }
-        try? await Task.sleep(for: .milliseconds(50))
+    /// Arguments every test controller gets: this kubeconfig, free ports on 127.0.0.1, and (for `--leader-elect`)
+    /// the Lease in `kaito-system` with short timings (4 s lease, 3 s renew deadline, 0.2 s retry).
+    public func controllerArguments(_ extra: [String] = [], kubeconfig: URL? = nil) -> [String] {
+        [
+            "--kubeconfig", (kubeconfig ?? self.kubeconfig).path, "--metrics-bind-address", "127.0.0.1:0",
+            "--health-probe-bind-address", "127.0.0.1:0", "--leader-election-namespace", Self.controllerNamespace,
+            "--leader-election-lease-duration", "4", "--leader-election-renew-deadline", "3",
+            "--leader-election-retry-period", "0.2",
+        ] + extra
     }
-    return (try? await condition()) == true
+
+    /// Starts the built `kaito-controller` against this cluster; it is stopped (SIGTERM) when the cluster stops,
+    /// if it still runs.
+    public func startController(
+        _ extra: [String] = [], environment: [String: String] = [:], kubeconfig: URL? = nil
+    ) throws -> ControllerProcess {
+        let process = try ControllerProcess.start(
+            controllerArguments(extra, kubeconfig: kubeconfig), environment: environment,
+            directory: directory.appendingPathComponent("logs"))
+        onStop { process.stopBlocking() }
+        return process
+    }
 }
