@@ -114,15 +114,14 @@ extension CLIError {
     /// The user-facing form of a workspace workflow's outcome: invalid exits 2, timed out 3, anything else 1.
     /// `timeout` is the `--timeout` text as the user wrote it.
     static func workspace(_ error: WorkspaceError, timeout: WaitTimeout? = nil) -> CLIError {
+        let text = timeout?.text ?? WorkspaceFormat.elapsed(error.timeout?.seconds ?? 0)
         switch error.kind {
         case .invalid:
             return CLIError(lines: error.problems.map { "\(error.name): \($0)" }, status: .usage)
         case .timedOut:
-            let text = timeout?.text ?? WorkspaceFormat.elapsed(error.timeout.map(\.seconds) ?? 0)
             return CLIError(
                 "timed out after \(text) waiting for workspace \(error.name): \(error.detail ?? "")", status: .timedOut)
         case .deletionTimedOut:
-            let text = timeout?.text ?? WorkspaceFormat.elapsed(error.timeout.map(\.seconds) ?? 0)
             return CLIError(
                 "timed out after \(text) waiting for workspace \(error.name) to be deleted: \(error.detail ?? "")",
                 status: .timedOut)
@@ -134,7 +133,7 @@ extension CLIError {
 
 extension Duration {
     /// The length in seconds.
-    fileprivate var seconds: Double {
+    var seconds: Double {
         Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

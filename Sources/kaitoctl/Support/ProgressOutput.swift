@@ -59,9 +59,7 @@ struct ProgressPrinter: Sendable {
     let start = ContinuousClock.now
 
     var elapsed: String {
-        let duration = ContinuousClock.now - start
-        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-        return WorkspaceFormat.elapsed(seconds)
+        WorkspaceFormat.elapsed((ContinuousClock.now - start).seconds)
     }
 
     /// Runs `body` with a spinner saying `text` (terminals only), removed afterwards.
